@@ -1,0 +1,4 @@
+chrome.runtime.onMessage.addListener((_m, _s, reply) => {
+  reply({ ok: true })
+  return false
+})
