@@ -1,4 +1,38 @@
-chrome.runtime.onMessage.addListener((_m, _s, reply) => {
-  reply({ ok: true })
-  return false
+import { db } from '../core/db.ts'
+import { refreshBadge } from './feed/feed.ts'
+import { handlers } from './handlers.ts'
+import { ALARM, kick } from './outbox/scheduler.ts'
+import { createRouter } from './router.ts'
+
+/**
+ * The service worker. Every listener is registered synchronously at the top level so Chrome can
+ * wake the worker for any of them; all state lives in IndexedDB, so a worker killed at any instant
+ * resumes from the database on the next event.
+ */
+const route = createRouter(handlers, chrome.runtime.id)
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  route(message, sender).then(sendResponse, (err) =>
+    sendResponse({ ok: false, error: { code: 'internal', message: String(err) } }),
+  )
+  return true
 })
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === ALARM) void kick()
+})
+
+chrome.runtime.onStartup.addListener(() => {
+  void kick()
+})
+
+chrome.runtime.onInstalled.addListener(() => {
+  void refreshBadge()
+  void kick()
+})
+
+// Every start of the worker recomputes what is due (a killed worker may have left work behind).
+void db()
+  .open()
+  .then(() => kick())
+  .catch((err) => console.error('[dispatch] database failed to open', err))

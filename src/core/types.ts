@@ -115,6 +115,13 @@ export interface OutboxRow {
   campaignId?: string
   enrolmentId?: string
   stepIndex?: number
+  /**
+   * The last attempt may have reached the provider (connection lost, 5xx after a POST): look in the
+   * Sent folder before sending again.
+   */
+  reconcile?: boolean
+  /** A "throttled" feed event was already emitted for this row. */
+  throttleNotified?: boolean
   /** The tab and compose that asked for this send, to update its toast. */
   tabId?: number
   composeId?: string
