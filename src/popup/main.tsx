@@ -1,3 +1,83 @@
+import { StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
+import { db } from '../core/db.ts'
+import type { Account } from '../core/types.ts'
+import { Feed } from '../ui/components/Feed.tsx'
+import { Failed, Queue } from '../ui/components/Outbox.tsx'
+import { TabList } from '../ui/components/Tabs.tsx'
+import { t, uiLanguage } from '../ui/i18n.ts'
+import { useLive } from '../ui/live.ts'
+import { PAGE_CSS } from '../ui/page.css.ts'
 
-createRoot(document.getElementById('root')!).render(<p>popup</p>)
+type Tab = 'activity' | 'queue' | 'failed'
+
+function Popup() {
+  const [tab, setTab] = useState<Tab>('activity')
+  const accounts = useLive(() => db().accounts.toArray(), [], [] as Account[])
+  const counts = useLive(
+    async () => ({
+      queued: await db().outbox.where('state').equals('queued').count(),
+      failed: await db().outbox.where('state').equals('failed').count(),
+    }),
+    [],
+    { queued: 0, failed: 0 },
+  )
+  const connected = accounts.filter((a) => a.status !== 'disconnected')
+  return (
+    <main className="popup">
+      <header className="row" style={{ justifyContent: 'space-between' }}>
+        <h1>{t('extName')}</h1>
+        <button type="button" className="link" onClick={() => chrome.runtime.openOptionsPage()}>
+          {t('popup_settings')}
+        </button>
+      </header>
+      {connected.length === 0 ? (
+        <p className="warn" data-dispatch="no-mailbox">
+          {t('popup_noMailbox')}{' '}
+          <button type="button" className="link" onClick={() => chrome.runtime.openOptionsPage()}>
+            {t('popup_connect')}
+          </button>
+        </p>
+      ) : (
+        <p className="small muted">
+          {connected.map((a) => (
+            <span key={a.id} className={a.status === 'connected' ? '' : 'warn'}>
+              {a.address}
+              {a.status !== 'connected' ? ` — ${t(`account_status_${a.status}`)}` : ''}{' '}
+            </span>
+          ))}
+        </p>
+      )}
+      <TabList
+        label={t('popup_tabs')}
+        current={tab}
+        onChange={setTab}
+        tabs={[
+          { id: 'activity', label: t('popup_tab_activity') },
+          { id: 'queue', label: `${t('popup_tab_queue')}${counts.queued ? ` (${counts.queued})` : ''}` },
+          { id: 'failed', label: `${t('popup_tab_failed')}${counts.failed ? ` (${counts.failed})` : ''}` },
+        ]}
+      />
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
+        {tab === 'activity' && <Feed compact />}
+        {tab === 'queue' && <Queue />}
+        {tab === 'failed' && <Failed />}
+      </div>
+    </main>
+  )
+}
+
+const style = document.createElement('style')
+style.textContent = `${PAGE_CSS}
+body { width: 380px; min-height: 420px; }
+.popup { padding: 12px 14px; }
+.panel { max-height: 480px; overflow: auto; padding-top: 6px; }
+li.unread { border-left: 3px solid var(--accent); padding-left: 8px; }`
+document.head.append(style)
+document.documentElement.lang = uiLanguage()
+document.title = t('extName')
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Popup />
+  </StrictMode>,
+)

@@ -173,7 +173,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
   if (!(err instanceof DispatchError)) {
     console.error('[dispatch] send crashed', err)
     await release(db(), row.id)
-    const delay = retryDelay(row.attempts, random())
+    const delay = retryDelay(row.attempts, random)
     await update(row, { state: 'queued', nextAttemptAt: now + delay }, { at: now, outcome: 'retry', error: toErrorInfo(err) })
     return null
   }
@@ -182,7 +182,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
     if (err.code === 'not_connected' || err.code === 'token_expired' || err.code === 'token_revoked' || err.code === 'network') {
       // Waits for the rep to reconnect (or the network to return); nothing is lost.
       await release(db(), row.id)
-      const wait = err.code === 'network' ? retryDelay(row.attempts, random()) : 5 * 60_000
+      const wait = err.code === 'network' ? retryDelay(row.attempts, random) : 5 * 60_000
       await update(row, { state: 'queued', nextAttemptAt: now + wait, error: info }, { at: now, outcome: 'retry', error: info })
       return err.code === 'network' ? null : now + wait
     }
@@ -221,7 +221,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       }
       // A send that may have gone through keeps its reservation until reconciliation says otherwise.
       if (!fb.maybeSent) await release(db(), row.id)
-      const delay = Math.max(fb.retryAfterMs ?? 0, retryDelay(row.attempts, random()))
+      const delay = Math.max(fb.retryAfterMs ?? 0, retryDelay(row.attempts, random))
       await update(
         row,
         { state: 'queued', nextAttemptAt: now + delay, reconcile: fb.maybeSent || row.reconcile, error: info },
