@@ -18,8 +18,10 @@ describe('RateGate', () => {
       }),
     )
     starts.sort((a, b) => a - b)
-    expect(starts[0]).toBeLessThan(20)
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(49)
+    // The k-th start cannot come before k intervals after the first slot, however late timers fire.
+    starts.forEach((start, k) => {
+      expect(start).toBeGreaterThanOrEqual(k * 50)
+    })
     expect(starts.at(-1)).toBeGreaterThanOrEqual(200)
   })
 

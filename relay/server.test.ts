@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { dkimVerify } from 'mailauth'
@@ -223,6 +224,21 @@ describe('delivery to a real SMTP server', () => {
     expect(sent.body.error).toMatchObject({ code: 'connection_failed', retryable: true })
   })
 
+  it('reports a server that never answers as a retryable timeout', async () => {
+    const silent = createNetServer(() => {
+      // accepts the connection and never sends a greeting
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => {
+      silent.close()
+    })
+    const port = (silent.address() as AddressInfo).port
+    const { relay } = await relayFor({ port } as TestSmtpServer, { smtp: { timeoutMs: 300 } })
+    const verified = await call(relay, '/v1/verify', {})
+    expect(verified.status).toBe(504)
+    expect(verified.body.error).toMatchObject({ code: 'timeout', retryable: true })
+  })
+
   it('maps SMTP 4xx to retryable and 5xx to permanent, and reports partly rejected recipients', async () => {
     const server = await smtp({
       tls: 'starttls',
@@ -363,11 +379,31 @@ describe('rate cap', () => {
     expect(replies.every((r) => r.body.ok)).toBe(true)
     expect(server.received).toHaveLength(n)
     expect(elapsed).toBeGreaterThanOrEqual(((n - 1) / 8) * 1000 - 5)
-    // Arrivals at the server are spaced too, not sent in a burst after a wait. (The first one also
-    // waited for the connection and login, so gaps are measured from the second.)
-    const arrivals = server.received.map((m) => m.receivedAt).sort((a, b) => a - b)
-    const gaps = arrivals.slice(2).map((t, i) => t - arrivals[i + 1]!)
-    expect(Math.min(...gaps)).toBeGreaterThan(1000 / 8 / 2)
+    // Arrivals at the server are spaced too, not sent in a burst after a wait: the k-th message to
+    // arrive cannot have started before k intervals had passed.
+    const arrivals = server.received.map((m) => m.receivedAt - started).sort((a, b) => a - b)
+    arrivals.forEach((arrival, k) => {
+      expect(arrival).toBeGreaterThanOrEqual((k * 1000) / 8)
+    })
+  })
+})
+
+describe('closing', () => {
+  it('answers messages still waiting for a rate-cap slot with a retryable shutting_down, and sends them never', async () => {
+    const server = await smtp({ tls: 'starttls', certificate, users: { 'team@dispatch.test': 'correct horse' } })
+    const { relay } = await relayFor(server, { rateCap: '1/min' })
+    expect((await call(relay, '/v1/send', message('outbox-first'))).body.ok).toBe(true)
+    const queued = call(relay, '/v1/send', message('outbox-queued'))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect((await call(relay, '/v1/health')).body.queued).toBe(1)
+
+    const started = performance.now()
+    await relay.close()
+    expect(performance.now() - started).toBeLessThan(2000)
+    const reply = await queued
+    expect(reply.status).toBe(503)
+    expect(reply.body.error).toMatchObject({ code: 'shutting_down', retryable: true })
+    expect(server.received).toHaveLength(1)
   })
 })
 
@@ -502,6 +538,8 @@ describe('the HTTP surface', () => {
       const reply = await call(started.relay, '/v1/send', body)
       expect([reply.status, reply.body.error?.code], JSON.stringify(body)).toEqual([status, code])
     }
+    const mismatch = await call(started.relay, '/v1/send', message('v9'), { headers: { 'x-dispatch-id': 'v10' } })
+    expect(mismatch.body.error?.code).toBe('invalid_request')
     const notJson = await call(started.relay, '/v1/send', undefined, { method: 'POST', body: '{"id":' })
     expect(notJson.status).toBe(415)
     const broken = await call(started.relay, '/v1/send', undefined, {

@@ -27,6 +27,10 @@ export interface Relay {
   close(): Promise<void>
 }
 
+/** How long close() waits for requests in progress (a message at the SMTP server, a slow upload). */
+const CLOSE_GRACE_MS = 30_000
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+
 export const RELAY_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version
@@ -247,7 +251,9 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
   const repCredentials = await RepCredentials.open(config.dataDir, config.credentialKey)
   const accounts = new SmtpAccounts(config)
   const inFlight = new Map<string, Promise<RelaySendReply>>()
+  const pending = new Set<Promise<void>>()
   let closing = false
+  let closed: Promise<void> | undefined
   // Wakes sends still waiting for a rate-cap slot when the relay closes.
   const stopping = new AbortController()
 
@@ -396,6 +402,10 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
     const idHint = (json as { id?: unknown } | null)?.id
     if (typeof idHint === 'string') ctx.id = idHint.slice(0, 200)
     const body = parseWith(sendBody, json)
+    const headerId = req.headers['x-dispatch-id']
+    if (headerId !== undefined && headerId !== body.id) {
+      throw new HttpProblem(fail('invalid_request', 'the X-Dispatch-Id header and the body id differ'))
+    }
     const key = `${caller.id}:${body.id}`
     const done = ledger.lookup(key)
     if (done) {
@@ -435,7 +445,7 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
         replay: ctx.replay,
       })
     })
-    handle(req, res, ctx)
+    const answered = handle(req, res, ctx)
       .catch((error: unknown) => {
         if (error instanceof HttpProblem) return error.reply
         log({ time: new Date().toISOString(), level: 'error', event: 'unhandled', error: String(error) })
@@ -458,8 +468,14 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
         res.writeHead(status, headers)
         res.end(JSON.stringify(reply))
       })
+      .catch((error: unknown) => {
+        log({ time: new Date().toISOString(), level: 'error', event: 'reply_failed', error: String(error) })
+      })
+    pending.add(answered)
+    answered.finally(() => pending.delete(answered))
   })
-  server.requestTimeout = 0 // a send may wait in the rate-cap queue longer than Node's default
+  // Limits how long a client may take to send its request; the wait for the answer is not limited.
+  server.requestTimeout = 60_000
   server.headersTimeout = 30_000
 
   await new Promise<void>((resolve, reject) => {
@@ -489,16 +505,22 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
   return {
     url,
     port,
-    async close() {
-      closing = true
-      stopping.abort()
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      await Promise.allSettled([...inFlight.values()])
-      server.closeAllConnections()
-      await stopped
-      accounts.close()
-      await ledger.close()
+    close() {
+      closed ??= shutDown()
+      return closed
     },
+  }
+
+  async function shutDown(): Promise<void> {
+    closing = true
+    stopping.abort()
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    // Requests already taken are answered (queued sends with shutting_down), then connections close.
+    await Promise.race([Promise.allSettled([...pending]), delay(CLOSE_GRACE_MS)])
+    server.closeAllConnections()
+    await stopped
+    accounts.close()
+    await ledger.close()
   }
 }
