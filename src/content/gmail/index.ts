@@ -1,1 +1,4 @@
-console.log('gmail')
+import { boot } from '../app/boot.ts'
+import { gmailRegistry } from './selectors.ts'
+
+boot(gmailRegistry)

@@ -1,1 +1,4 @@
-console.log('outlook')
+import { boot } from '../app/boot.ts'
+import { outlookRegistry } from './selectors.ts'
+
+boot(outlookRegistry)
