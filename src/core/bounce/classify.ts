@@ -1,0 +1,619 @@
+// The bounce classifier: RFC 6522 / 3464 structure first, then MTA prose, then subjects and
+// headers. DOM-free and free of Node built-ins: it runs in the service worker and in Node.
+import { addressValue, type DsnRecipient, parseDeliveryStatus, statusCode } from './dsn.ts'
+import {
+  decodeHeader,
+  type HeaderField,
+  headerValue,
+  type MimePart,
+  parseEmbedded,
+  parseHeaderBlock,
+  parseMime,
+  partText,
+  walkParts,
+} from './mime.ts'
+import { detectMta } from './mta.ts'
+import { addressesIn, cutReturnedMessage, extractProseRecipients, htmlToText, MAX_PROSE_CHARS } from './prose.ts'
+import { decideReason } from './reasons.ts'
+import { parseSesNotification, type SesNotification } from './ses.ts'
+import {
+  AUTOREPLY_BODY,
+  AUTOREPLY_SUBJECTS,
+  CHALLENGE_RESPONSE,
+  DAEMON_FROM,
+  DELAY_SUBJECTS,
+  DELIVERED_SUBJECTS,
+  FAMILY_REASON,
+  kindOf,
+  NDR_SUBJECTS,
+  RECEIPT_SUBJECTS,
+  type Reason,
+} from './tables.ts'
+
+export type BounceCategory = 'bounce' | 'delayed' | 'delivered' | 'autoreply' | 'feedback' | 'receipt' | 'ordinary'
+
+export interface FailedRecipient {
+  address: string
+  /** enhanced status code as written in the message, or null */
+  status: string | null
+  /** Sisimai-style reason */
+  reason: string
+  kind: 'hard' | 'soft'
+  /** the diagnostic text (DSN Diagnostic-Code or the MTA's prose), trimmed */
+  diagnostic: string | null
+}
+
+export interface OriginalMessage {
+  /** our own `X-Dispatch-Id` header of the returned message */
+  dispatchId: string | null
+  messageId: string | null
+  subject: string | null
+  to: string[]
+}
+
+export interface BounceReport {
+  /** true only for a final failure for at least one recipient */
+  bounce: boolean
+  category: BounceCategory
+  /** of the first failed recipient */
+  kind: 'hard' | 'soft' | null
+  /** of the first failed recipient; for non-bounces null or delayed/delivered/feedback/vacation/receipt */
+  reason: string | null
+  /** of the first failed recipient (or the delayed/delivered one) */
+  status: string | null
+  /** failed recipients ([] when bounce is false) */
+  recipients: FailedRecipient[]
+  original: OriginalMessage
+  /** sending MTA or provider family, when recognisable */
+  mta: string | null
+  /** set when the input could not be read as a message */
+  error?: string
+}
+
+/** Message metadata the inbox scanner has before fetching raw MIME. Keys are case-insensitive. */
+export interface CandidateHeaders {
+  from?: string
+  subject?: string
+  contentType?: string
+  autoSubmitted?: string
+  xFailedRecipients?: string
+  [k: string]: string | undefined
+}
+
+const NDR_SUBJECT_ANY = new RegExp(
+  Object.values(NDR_SUBJECTS)
+    .map((r) => r.source)
+    .join('|'),
+  'i',
+)
+const AUTOREPLY_SUBJECT_ANY = new RegExp(
+  Object.values(AUTOREPLY_SUBJECTS)
+    .map((r) => r.source)
+    .join('|'),
+  'i',
+)
+
+/**
+ * Cheap pre-filter on metadata: true when the message may be a delivery report (or an automatic
+ * reply) and is worth fetching in full. It lets some ordinary mail through; the classifier decides.
+ */
+export function isBounceCandidate(h: CandidateHeaders): boolean {
+  const get = (...names: string[]): string | undefined => {
+    for (const n of names) {
+      const v = h[n]
+      if (v !== undefined) return v
+    }
+    const lower = names.map((n) => n.toLowerCase())
+    for (const [k, v] of Object.entries(h)) if (lower.includes(k.toLowerCase())) return v
+    return undefined
+  }
+  if (get('xFailedRecipients', 'x-failed-recipients') !== undefined) return true
+  if (get('xMsExchangeMessageIsNdr', 'x-ms-exchange-message-is-ndr') !== undefined) return true
+  const ct = get('contentType', 'content-type')
+  if (ct && /multipart\/report|message\/delivery-status/i.test(ct)) return true
+  const auto = get('autoSubmitted', 'auto-submitted')
+  if (auto && !/^\s*no\b/i.test(auto)) return true
+  const rp = get('returnPath', 'return-path')
+  if (rp !== undefined && /^\s*<?\s*>?\s*$/.test(rp)) return true
+  const from = get('from')
+  if (from && DAEMON_FROM.test(from)) return true
+  const subject = get('subject')
+  if (subject) {
+    const s = decodeHeader(subject)
+    if (NDR_SUBJECT_ANY.test(s) || DELAY_SUBJECTS.test(s)) return true
+  }
+  return false
+}
+
+/** True for automatic answers that are not a person's reply: auto-replies and every kind of report. */
+export function isAutomatedReply(report: BounceReport): boolean {
+  return report.category !== 'ordinary'
+}
+
+const EMPTY_ORIGINAL: OriginalMessage = { dispatchId: null, messageId: null, subject: null, to: [] }
+
+function report(category: BounceCategory, extra: Partial<BounceReport> = {}): BounceReport {
+  return {
+    bounce: category === 'bounce',
+    category,
+    kind: null,
+    reason: null,
+    status: null,
+    recipients: [],
+    original: { ...EMPTY_ORIGINAL },
+    mta: null,
+    ...extra,
+  }
+}
+
+/** Classifies a raw RFC 5322 message. Never throws; unreadable input yields bounce:false with `error`. */
+export async function classifyMessage(raw: string | Uint8Array | ArrayBuffer): Promise<BounceReport> {
+  return classifyMessageSync(raw)
+}
+
+/** Synchronous form of classifyMessage, for batch use. */
+export function classifyMessageSync(raw: string | Uint8Array | ArrayBuffer): BounceReport {
+  try {
+    if (typeof raw !== 'string' && !(raw instanceof Uint8Array) && !(raw instanceof ArrayBuffer)) {
+      return report('ordinary', { error: 'input is not a string, Uint8Array or ArrayBuffer' })
+    }
+    const size = typeof raw === 'string' ? raw.length : raw.byteLength
+    if (size === 0) return report('ordinary', { error: 'empty message' })
+    const msg = parseMime(raw)
+    if (!msg.root.headers.length) return report('ordinary', { error: 'no message headers found' })
+    return classifyPart(msg.root, 0)
+  } catch (e) {
+    return report('ordinary', { error: `classifier failed: ${e instanceof Error ? e.message : String(e)}` })
+  }
+}
+
+// ---------------------------------------------------------------- structure
+
+interface Structure {
+  reportTypes: string[]
+  dsn: MimePart[]
+  feedback: boolean
+  mdn: boolean
+  plain: MimePart[]
+  html: MimePart[]
+  returned: MimePart[]
+}
+
+const RETURNED_TYPES = new Set([
+  'message/rfc822',
+  'message/global',
+  'text/rfc822-headers',
+  'message/rfc822-headers',
+  'message/global-headers',
+  'message/partial',
+])
+
+function structureOf(root: MimePart): Structure {
+  const s: Structure = { reportTypes: [], dsn: [], feedback: false, mdn: false, plain: [], html: [], returned: [] }
+  const attachedPlain: MimePart[] = []
+  walkParts(root, (p) => {
+    const t = p.type
+    if (t === 'multipart/report') s.reportTypes.push((p.params['report-type'] ?? '').toLowerCase())
+    if (t.startsWith('multipart/') && !p.brokenBoundary) return
+    if (t.startsWith('multipart/')) s.plain.push(p)
+    else if (t === 'message/delivery-status' || t === 'message/global-delivery-status' || t === 'text/delivery-status')
+      s.dsn.push(p)
+    else if (t === 'message/feedback-report') s.feedback = true
+    else if (t === 'message/disposition-notification' || t === 'message/global-disposition-notification') s.mdn = true
+    else if (RETURNED_TYPES.has(t)) s.returned.push(p)
+    else if (t === 'text/plain') (p.disposition === 'attachment' ? attachedPlain : s.plain).push(p)
+    else if (t === 'text/html' && p.disposition !== 'attachment') s.html.push(p)
+  })
+  s.plain.push(...attachedPlain)
+  return s
+}
+
+/** The report's own human-readable text (not the returned message), decoded and capped. */
+function humanText(s: Structure): string {
+  let out = ''
+  for (const p of s.plain) {
+    if (out.length >= MAX_PROSE_CHARS) break
+    out += `${partText(p, MAX_PROSE_CHARS)}\n`
+  }
+  if (!out.trim()) {
+    for (const p of s.html) {
+      if (out.length >= MAX_PROSE_CHARS) break
+      out += `${htmlToText(partText(p, MAX_PROSE_CHARS * 2))}\n`
+    }
+  }
+  return out.length > MAX_PROSE_CHARS ? out.slice(0, MAX_PROSE_CHARS) : out
+}
+
+// ---------------------------------------------------------------- the original message
+
+const DISPATCH_ID_RE = /x-dispatch-id:[ \t]*<?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i
+
+function originalFrom(headers: HeaderField[] | null, root: MimePart, tail: string): OriginalMessage {
+  const o: OriginalMessage = { ...EMPTY_ORIGINAL, to: [] }
+  if (headers) {
+    const id = headerValue(headers, 'x-dispatch-id')
+    if (id) o.dispatchId = id.replace(/[<>\s]/g, '') || null
+    const mid = headerValue(headers, 'message-id')
+    if (mid) o.messageId = mid.trim() || null
+    const subj = headerValue(headers, 'subject')
+    if (subj !== undefined) o.subject = decodeHeader(subj).trim()
+    o.to = addressesIn(headerValue(headers, 'to'))
+  }
+  if (!o.dispatchId) {
+    // Quoted in prose, or somewhere we did not parse as headers.
+    const whole = root.src.slice(root.bodyStart, Math.min(root.bodyEnd, root.bodyStart + 4_000_000))
+    const m = DISPATCH_ID_RE.exec(tail) ?? DISPATCH_ID_RE.exec(whole)
+    if (m) o.dispatchId = m[1]!.toLowerCase()
+  }
+  return o
+}
+
+/** Header fields of the returned message: from a message/rfc822 or headers part, else from quoted text. */
+function returnedHeaders(s: Structure, tail: string): HeaderField[] | null {
+  for (const p of s.returned) {
+    if (p.depth > 40) continue
+    const sub = parseEmbedded(p)
+    if (sub.headers.length) return sub.headers
+  }
+  if (tail) {
+    // Skip the marker line and any blank or indented lines before the quoted header block.
+    const m = /\n[ \t>]*((?:[A-Za-z][\w-]*):[ \t]?[^\n]*\n)/.exec(tail)
+    if (m) {
+      const start = m.index + 1
+      let block = tail.slice(start, start + 64 * 1024)
+      // A block quoted with a uniform indent ("> " or spaces): remove exactly that prefix.
+      const indent = /^[ \t>]*/.exec(block)![0]
+      if (indent)
+        block = block
+          .split('\n')
+          .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+          .join('\n')
+      const end = block.search(/\r?\n[ \t]*\r?\n/)
+      const fields = parseHeaderBlock(block, 0, end < 0 ? block.length : end)
+      if (fields.some((f) => f.name === 'message-id' || f.name === 'subject' || f.name === 'to' || f.name === 'from'))
+        return fields
+    }
+  }
+  return null
+}
+
+// ---------------------------------------------------------------- classification
+
+interface TopHeaders {
+  from: string
+  fromAddrs: string[]
+  to: string[]
+  subject: string
+  autoSubmitted: string
+  precedence: string
+  autoReplyHeader: boolean
+  failedRecipients: string[]
+  exchangeNdr: boolean
+  nullReturnPath: boolean
+}
+
+function topHeaders(h: HeaderField[]): TopHeaders {
+  const from = decodeHeader(headerValue(h, 'from') ?? '')
+  const xfr = h.filter((f) => f.name === 'x-failed-recipients').flatMap((f) => addressesIn(f.value))
+  return {
+    from,
+    fromAddrs: addressesIn(from).map((a) => a.toLowerCase()),
+    to: addressesIn(headerValue(h, 'to')).map((a) => a.toLowerCase()),
+    subject: decodeHeader(headerValue(h, 'subject') ?? '').trim(),
+    autoSubmitted: (headerValue(h, 'auto-submitted') ?? '').toLowerCase(),
+    precedence: (headerValue(h, 'precedence') ?? '').toLowerCase(),
+    autoReplyHeader: h.some(
+      (f) =>
+        f.name === 'x-autoreply' ||
+        f.name === 'x-autorespond' ||
+        f.name === 'x-autoresponder' ||
+        f.name === 'x-autogenerated' ||
+        (f.name === 'x-auto-response-suppress' && false) ||
+        (f.name === 'x-mailer' && /vacation|autorespond|auto-reply/i.test(f.value)),
+    ),
+    failedRecipients: xfr,
+    exchangeNdr: h.some((f) => f.name === 'x-ms-exchange-message-is-ndr'),
+    nullReturnPath: h.some((f) => f.name === 'return-path' && /^\s*<\s*>\s*$/.test(f.value)),
+  }
+}
+
+const FORWARD_SUBJECT =
+  /^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst|vs|vb|i|rif|pd|přeposlat|转发|轉寄|転送|пересл)\s*(?:\[\d+\])?\s*:/i
+const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|res|ynt|odp|回复|回覆|答复|返信)\s*(?:\[\d+\])?\s*:/i
+
+/** Failure statements in prose, in the supported languages. */
+const FAILURE_TEXT =
+  /could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (?:be )?delivered|undeliverable|delivery (?:has )?failed|delivery to the following recipients? failed|failed permanently|permanent(?: fatal)? (?:error|failure)|unable to deliver|i'?m afraid i wasn'?t able to deliver|the following address(?:es)?\(?(?:es)?\)? (?:failed|had permanent)|did not reach|could not be reached|cannot be delivered|message (?:was )?(?:rejected|refused|returned|bounced)|returned to sender|delivery failure|failed to deliver|user unknown|no such user|mailbox (?:is )?(?:full|unavailable)|rejected your message|error (?:occurred|while)|not accepted|(?:was|were) rejected|nicht zugestellt|unzustellbar|konnte nicht zugestellt|kan niet worden bezorgd|niet (?:worden )?bezorgd|kon niet worden afgeleverd|kunde inte levereras|inte levererat|não (?:foi )?(?:possível )?entreg|não pôde ser entregue|无法(?:送达|投递|发送)|未能(?:送达|投递)|投递失败|发送失败|退信|無法(?:傳遞|送達)|n'a pas pu être (?:remis|distribué|délivré)|non remis|impossible de (?:remettre|distribuer)|no se (?:ha )?pudo entregar|no se puede entregar|imposible entregar|配信(?:でき|出来)ませんでした|配送(?:でき|出来)ませんでした|届きませんでした|не (?:может быть|удалось|удается) доставить|не доставлено|недоставлен/i
+
+/** Warnings that delivery is still being retried. */
+const DELAY_TEXT =
+  /this is a warning message only|will (?:continue|keep) (?:trying|to (?:try|retry|attempt))|will be retried|will retry|still (?:trying|being retried|queued)|has been delayed|have been delayed|delivery (?:is|has been) delayed|temporarily (?:deferred|delayed)|not yet been delivered|no action is required on your part|delivery attempts will continue|you will (?:be notified|receive (?:a|another) notice) if (?:delivery|the message)|retry (?:until|for (?:another|up to))|message will be retried|still in the queue|verzögert|vertraagd|försenad|atrasad|retardé|retrasad|延迟|遅延|задерж/i
+
+/** How many times a report wrapped in message/rfc822 by a gateway is unwrapped. */
+const MAX_UNWRAP = 3
+
+function classifyPart(root: MimePart, unwrapped: number): BounceReport {
+  const top = topHeaders(root.headers)
+  const s = structureOf(root)
+  const text = humanText(s)
+  const { head, tail } = cutReturnedMessage(text)
+  const origHeaders = returnedHeaders(s, tail)
+  const original = originalFrom(origHeaders, root, tail)
+  const mta = detectMta(root.headers, top.from, head)
+  const base: Partial<BounceReport> = { original, mta }
+
+  // Prose phrases are matched on text with line breaks and runs of spaces collapsed.
+  const flat = head.replace(/\s+/g, ' ')
+  const isReport = s.reportTypes.length > 0
+  const subject = top.subject
+  const daemonFrom = DAEMON_FROM.test(top.from)
+  const ndrSubject = NDR_SUBJECT_ANY.test(subject)
+
+  // A gateway that wrapped the whole report in message/rfc822: read the report inside.
+  if (!s.dsn.length && !head.trim() && unwrapped < MAX_UNWRAP && (daemonFrom || ndrSubject || isReport)) {
+    for (const p of s.returned) {
+      if (p.type !== 'message/rfc822' && p.type !== 'message/global') continue
+      const inner = parseEmbedded(p)
+      const ct = (headerValue(inner.headers, 'content-type') ?? '').toLowerCase()
+      if (ct.includes('multipart/report') || DAEMON_FROM.test(headerValue(inner.headers, 'from') ?? '')) {
+        const r = classifyPart(inner, unwrapped + 1)
+        if (r.category !== 'ordinary') return r
+      }
+    }
+  }
+
+  // Feedback (ARF) and read receipts (MDN) are reports, never bounces.
+  if (s.feedback || s.reportTypes.includes('feedback-report'))
+    return report('feedback', { ...base, reason: 'feedback' })
+  if (s.mdn || s.reportTypes.includes('disposition-notification'))
+    return report('receipt', { ...base, reason: 'receipt' })
+
+  const forwarded =
+    !isReport &&
+    !daemonFrom &&
+    !top.failedRecipients.length &&
+    !top.exchangeNdr &&
+    (FORWARD_SUBJECT.test(subject) || (REPLY_SUBJECT.test(subject) && !s.dsn.length))
+  if (forwarded) return report('ordinary', base)
+
+  // Sender-side addresses are never failed recipients.
+  const exclude = new Set<string>([...top.fromAddrs])
+  if (origHeaders) for (const a of addressesIn(headerValue(origHeaders, 'from'))) exclude.add(a.toLowerCase())
+
+  // 1. RFC 3464 delivery-status parts.
+  const dsnRecipients: DsnRecipient[] = []
+  for (const p of s.dsn) dsnRecipients.push(...parseDeliveryStatus(partText(p, 256 * 1024)).recipients)
+  // Some MTAs print the DSN fields in the text itself.
+  if (!dsnRecipients.length && /^(?:final|original)-recipient:/im.test(head) && (daemonFrom || ndrSubject || isReport))
+    dsnRecipients.push(...parseDeliveryStatus(dsnBlockIn(head)).recipients)
+
+  const challenge = CHALLENGE_RESPONSE.test(flat) || dsnRecipients.some((r) => CHALLENGE_RESPONSE.test(r.diagnostic))
+  if (challenge && !FAILURE_TEXT.test(stripChallenge(flat))) return report('autoreply', { ...base, reason: 'vacation' })
+
+  // Amazon SES notifications forwarded as JSON.
+  const ses = text.indexOf('{') >= 0 && text.indexOf('Type') >= 0 ? parseSesNotification(text) : null
+  if (ses) return fromSes(ses, { ...base, mta: 'amazonses' })
+
+  if (dsnRecipients.length) {
+    const r = fromDsn(dsnRecipients, head, exclude, top, base)
+    if (r) return r
+  }
+
+  // 2. Automatic replies (RFC 3834, X-Autoreply, subjects): unless the message is a delivery report.
+  const reportLike = daemonFrom || ndrSubject || top.failedRecipients.length > 0 || top.exchangeNdr || isReport
+  const autoSubject = AUTOREPLY_SUBJECT_ANY.test(subject)
+  const autoHeader =
+    /auto-replied|auto-generated|auto-notified/.test(top.autoSubmitted) ||
+    /auto[-_]?reply|auto[-_]?respon/.test(top.precedence) ||
+    top.autoReplyHeader
+  if (
+    !reportLike &&
+    (autoSubject || autoHeader || (top.precedence === 'bulk' && AUTOREPLY_BODY.test(flat.slice(0, 4000))))
+  )
+    return report('autoreply', { ...base, reason: 'vacation' })
+
+  // 3. Prose bounces.
+  if (!reportLike && !top.nullReturnPath && !DELAY_SUBJECTS.test(subject)) {
+    if (RECEIPT_SUBJECTS.test(subject)) return report('receipt', { ...base, reason: 'receipt' })
+    return report('ordinary', base)
+  }
+  if (RECEIPT_SUBJECTS.test(subject) && !ndrSubject) return report('receipt', { ...base, reason: 'receipt' })
+  if (DELIVERED_SUBJECTS.test(subject) && !ndrSubject && !FAILURE_TEXT.test(flat))
+    return report('delivered', { ...base, reason: 'delivered' })
+
+  const delayed = (DELAY_SUBJECTS.test(subject) && !ndrSubject) || (DELAY_TEXT.test(flat) && !/permanent/i.test(flat))
+  const prose = extractProseRecipients(head, { exclude })
+  if (delayed && !top.failedRecipients.length) {
+    const first = prose[0]
+    const status = first ? firstStatus(first.diagnostic) : firstStatus(head)
+    return report('delayed', { ...base, reason: 'delayed', status })
+  }
+
+  let recips = prose
+  if (top.failedRecipients.length) {
+    // Exim names the failed addresses in a header; keep prose diagnostics for them.
+    const byKey = new Map(prose.map((p) => [p.address.toLowerCase(), p]))
+    recips = top.failedRecipients.map(
+      (a) =>
+        byKey.get(a.toLowerCase()) ?? { address: a, diagnostic: diagnosticNear(head, a), evidence: 'line' as const },
+    )
+  }
+  const failureEvident =
+    FAILURE_TEXT.test(flat) ||
+    top.failedRecipients.length > 0 ||
+    top.exchangeNdr ||
+    (ndrSubject && (daemonFrom || isReport || top.nullReturnPath))
+  if (!recips.length && !failureEvident) return report('ordinary', base)
+  if (!recips.length) {
+    // A failure notice without a readable recipient: fall back on the returned message's To.
+    const to = original.to.filter((a) => !exclude.has(a.toLowerCase()))
+    recips = to.slice(0, 1).map((a) => ({ address: a, diagnostic: head, evidence: 'phrase' as const }))
+  }
+  const failed = recips.map((p) => {
+    const diagnostic = p.diagnostic.trim() ? p.diagnostic : head
+    const status = firstStatus(diagnostic) ?? (recips.length === 1 ? firstStatus(head) : null)
+    const reason = familyReason(decideReason({ status, diagnostic: diagnosticCore(diagnostic) }), mta)
+    return { address: p.address, status, reason, kind: kindOf(reason, status), diagnostic: tidy(diagnostic) }
+  })
+  if (!failed.length) {
+    // A report without recipients: still a bounce when the text says so.
+    const status = firstStatus(head)
+    const reason = decideReason({ status, diagnostic: head })
+    return report('bounce', { ...base, status, reason, kind: kindOf(reason, status) })
+  }
+  return bounceReport(failed, base)
+}
+
+/** A family's usual cause when the diagnostic names none (e.g. Google Groups: not allowed to post). */
+function familyReason(reason: Reason, mta: string | null): Reason {
+  if ((reason === 'onhold' || reason === 'undefined') && mta && FAMILY_REASON[mta]) return FAMILY_REASON[mta]!
+  return reason
+}
+
+const SES_SUBTYPE_REASON: Readonly<Record<string, Reason>> = {
+  noemail: 'userunknown',
+  mailboxfull: 'mailboxfull',
+  messagetoolarge: 'mesgtoobig',
+  contentrejected: 'contenterror',
+  attachmentrejected: 'securityerror',
+}
+
+function fromSes(ses: SesNotification, base: Partial<BounceReport>): BounceReport {
+  if (ses.type === 'complaint') return report('feedback', { ...base, reason: 'feedback' })
+  if (ses.type === 'delivery') return report('delivered', { ...base, reason: 'delivered' })
+  const failed: FailedRecipient[] = ses.recipients.map((r) => {
+    const sub = SES_SUBTYPE_REASON[ses.bounceSubType.toLowerCase()]
+    let reason = decideReason({ status: r.status, diagnostic: r.diagnostic, action: r.action })
+    if (sub && (reason === 'onhold' || reason === 'undefined' || reason === 'securityerror')) reason = sub
+    return {
+      address: r.address,
+      status: r.status,
+      reason,
+      kind: kindOf(reason, r.status),
+      diagnostic: r.diagnostic || null,
+    }
+  })
+  if (!failed.length) return report('bounce', { ...base, reason: 'undefined', kind: 'soft' })
+  return bounceReport(failed, base)
+}
+
+function bounceReport(failed: FailedRecipient[], base: Partial<BounceReport>): BounceReport {
+  const first = failed[0]!
+  return report('bounce', { ...base, recipients: failed, kind: first.kind, reason: first.reason, status: first.status })
+}
+
+function fromDsn(
+  recipients: DsnRecipient[],
+  head: string,
+  exclude: ReadonlySet<string>,
+  top: TopHeaders,
+  base: Partial<BounceReport>,
+): BounceReport | null {
+  const failed: DsnRecipient[] = []
+  const delayed: DsnRecipient[] = []
+  const delivered: DsnRecipient[] = []
+  for (const r of recipients) {
+    const a = r.action
+    const cls = r.status?.[0]
+    if (
+      a === 'failed' ||
+      a === 'failure' ||
+      a === 'bounced' ||
+      a === 'bounce' ||
+      a === 'rejected' ||
+      a === 'error' ||
+      a === 'expired'
+    )
+      failed.push(r)
+    else if (a === 'delayed' || a === 'delay' || a === 'deferred') delayed.push(r)
+    else if (a === 'delivered' || a === 'relayed' || a === 'expanded' || a === 'delivery') delivered.push(r)
+    else if (cls === '5') failed.push(r)
+    else if (cls === '4') (top.failedRecipients.length ? failed : delayed).push(r)
+    else if (cls === '2') delivered.push(r)
+  }
+  if (failed.length) {
+    const prose = extractProseRecipients(head, { exclude })
+    const out: FailedRecipient[] = []
+    const seen = new Set<string>()
+    for (const r of failed) {
+      const address = r.finalRecipient ?? r.originalRecipient ?? prose[0]?.address ?? null
+      if (!address) continue
+      const key = address.toLowerCase()
+      if (seen.has(key)) continue
+      seen.add(key)
+      let diagnostic = r.diagnostic
+      if (!diagnostic.trim()) {
+        const p = prose.find((x) => x.address.toLowerCase() === key) ?? (failed.length === 1 ? prose[0] : undefined)
+        diagnostic = p ? diagnosticCore(p.diagnostic) : failed.length === 1 ? diagnosticCore(head) : ''
+      }
+      const status = preferStatus(r.status, firstStatus(diagnostic))
+      const reason = decideReason({ status, diagnostic, action: r.action, diagnosticType: r.diagnosticType })
+      out.push({ address, status, reason, kind: kindOf(reason, status), diagnostic: tidy(diagnostic) || null })
+    }
+    if (!out.length) {
+      // Failed groups without an address: take the prose's recipients.
+      const r = failed[0]!
+      for (const p of prose) {
+        const status = preferStatus(r.status, firstStatus(p.diagnostic))
+        const diagnostic = r.diagnostic || diagnosticCore(p.diagnostic)
+        const reason = decideReason({ status, diagnostic, action: r.action, diagnosticType: r.diagnosticType })
+        out.push({ address: p.address, status, reason, kind: kindOf(reason, status), diagnostic: tidy(diagnostic) })
+      }
+      if (!out.length) {
+        const status = r.status
+        const reason = decideReason({ status, diagnostic: r.diagnostic || head, action: r.action })
+        return report('bounce', { ...base, status, reason, kind: kindOf(reason, status) })
+      }
+    }
+    return bounceReport(out, base)
+  }
+  if (delayed.length) return report('delayed', { ...base, reason: 'delayed', status: delayed[0]!.status })
+  if (delivered.length) return report('delivered', { ...base, reason: 'delivered', status: delivered[0]!.status })
+  return null
+}
+
+/**
+ * Chooses between the Status field and a code in the diagnostic: the field, unless it is generic
+ * (X.0.0) or class-only and the diagnostic names something more specific of the same class.
+ */
+export function preferStatus(field: string | null, inText: string | null): string | null {
+  if (!field) return inText
+  if (!inText || inText === field) return field
+  if (/^\d\.0\.0$/.test(field) && inText[0] === field[0]) return inText
+  return field
+}
+
+const ENHANCED_RE = /(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)/
+
+/** The first enhanced status code in a text, as written. */
+export function firstStatus(text: string): string | null {
+  const m = ENHANCED_RE.exec(text.length > 20000 ? text.slice(0, 20000) : text)
+  return m ? m[0] : null
+}
+
+function diagnosticNear(head: string, address: string): string {
+  const i = head.toLowerCase().indexOf(address.toLowerCase())
+  if (i < 0) return head
+  return head.slice(i + address.length, i + address.length + 1500)
+}
+
+/** Drops boilerplate lines so reason patterns see the MTA's words. */
+function diagnosticCore(text: string): string {
+  return text.length > 4000 ? text.slice(0, 4000) : text
+}
+
+function tidy(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 1000)
+}
+
+function stripChallenge(text: string): string {
+  return text.replace(CHALLENGE_RESPONSE, ' ')
+}
+
+/** The DSN-looking lines of a text (from the first Reporting-MTA/Final-Recipient field on). */
+function dsnBlockIn(text: string): string {
+  const i = text.search(/^(?:reporting-mta|final-recipient|original-recipient):/im)
+  return i < 0 ? '' : text.slice(i, i + 64 * 1024)
+}
+
+export { addressValue, statusCode }
