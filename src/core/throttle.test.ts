@@ -188,13 +188,25 @@ describe('decide with provider feedback state', () => {
 })
 
 describe('clock jumps', () => {
-  it('counts sends stamped in the future (clock went back) as sent now', () => {
-    // The clock went back 2 h after 30 Exchange sends.
-    const ledger = sends(30, T0 + 2 * 3600_000)
-    expect(decide(ledger, exchange, null, T0, 1)).toEqual({ ok: false, at: T0 + 61_000, reason: 'minute' })
-    // Daily: 500 Gmail sends stamped an hour ahead block a day from now, not from the stamp.
+  it('never lets a send stamped after now leave a window before its own stamp + span', () => {
+    // Another context's clock ran 400 ms ahead: its 30 sends hold the minute until their stamp + 61 s.
+    const skewed = sends(30, T0 + 400)
+    expect(decide(skewed, exchange, null, T0, 1)).toEqual({ ok: false, at: T0 + 400 + 61_000, reason: 'minute' })
+    // 500 Gmail sends stamped an hour ahead (the clock went back): held until their stamp + a day.
     const day = sends(500, T0 + 3600_000)
-    expect(decide(day, gmail, null, T0, 1)).toEqual({ ok: false, at: T0 + DAY_MS + DAY_GUARD_MS, reason: 'day' })
+    expect(decide(day, gmail, null, T0, 1)).toEqual({
+      ok: false,
+      at: T0 + 3600_000 + DAY_MS + DAY_GUARD_MS,
+      reason: 'day',
+    })
+  })
+
+  it('projects sends in time order around entries stamped in the future', () => {
+    const ledger = sends(1, T0 + 5_000)
+    const queue = Array.from({ length: 3 }, () => ({ recipients: 1, notBefore: T0 }))
+    // 2/s, but the entry stamped 5 s ahead takes one of the two slots of every second until then.
+    expect(projectQueue(ledger, gmail, null, T0, queue)).toEqual(simulate(ledger, gmail, null, T0, queue))
+    expect(projectQueue(ledger, gmail, null, T0, queue)).toEqual([T0, T0 + 1000, T0 + 2000])
   })
 
   it('bounds stored cool-downs and pauses that a backward jump pushed far away', () => {
@@ -434,6 +446,9 @@ describe('afterFeedback', () => {
     // Exchange blocks the sender for 24 hours.
     const ex = afterFeedback(state(), { kind: 'daily-limit', provider: 'exchange' }, T0, half, ledger)
     expect(ex.pausedUntil).toBe(T0 + PAUSE_MAX_MS)
+    // A Retry-After on the block is honoured when it is later than the window edge.
+    const told = { kind: 'daily-limit', provider: 'gmail', retryAfterMs: 6 * 3600_000 } as const
+    expect(afterFeedback(state(), told, T0, half, ledger).pausedUntil).toBe(T0 + 6 * 3600_000)
   })
 
   it('leaves the mailbox alone on 5xx / network errors', () => {

@@ -10,10 +10,11 @@ import type { LedgerEntry, Provider, ThrottleState } from './types.ts'
  * is added by waiting), which is why the earliest allowed instant can be computed exactly from the
  * window edges instead of by polling.
  *
- * Clock jumps: an entry stamped after `now` (the clock went back) counts as sent at `now` — it
- * happened no later than that — so it leaves its windows at now + span rather than blocking for as
- * long as the jump. `reserve` writes this back so later answers stay consistent. A clock jumping
- * forward looks like time passing; nothing on the device can tell the two apart.
+ * Clock jumps: an entry stamped after `now` keeps counting until its own stamp + span, so nothing
+ * ever leaves a window early — whether another context's clock ran a moment ahead or this clock went
+ * back. After a real backward jump that would hold sends for as long as the jump, so `reserve`
+ * re-stamps entries more than CLOCK_JUMP_MS ahead at `now` (safe: every entry was written before
+ * now). A clock jumping forward looks like time passing; nothing on the device can tell them apart.
  */
 
 export type WaitReason = 'second' | 'minute' | 'day' | 'batch' | 'cooldown' | 'paused' | 'too-many-recipients'
@@ -49,7 +50,7 @@ export type ProviderFeedback =
   /** 429, Retry-After, 403 userRateLimitExceeded / rateLimitExceeded. */
   | { kind: 'rate-limited'; retryAfterMs?: number; detail?: string }
   /** Gmail dailyLimitExceeded, Exchange's submission quota block. */
-  | { kind: 'daily-limit'; provider: Provider; detail?: string }
+  | { kind: 'daily-limit'; provider: Provider; retryAfterMs?: number; detail?: string }
   /** 5xx, network: the row retries (retryDelay); the mailbox is not slowed. */
   | { kind: 'transient' }
 
@@ -61,6 +62,8 @@ export const COOLDOWN_BASE_MS = 2_000
 export const COOLDOWN_MAX_MS = 15 * MINUTE_MS
 /** Gmail's and Exchange's daily blocks last up to a day; the rolling window frees within a day. */
 export const PAUSE_MAX_MS = DAY_MS + DAY_GUARD_MS
+/** Entries stamped this far after `now` mean the clock went back (not just skew between contexts). */
+export const CLOCK_JUMP_MS = MINUTE_MS
 /** A stored cool-down further away than this can only come from a clock that went back. */
 export const COOLDOWN_HORIZON_MS = 6 * 60 * MINUTE_MS
 export const RETRY_BASE_MS = 5_000
@@ -112,21 +115,25 @@ function weight(recipients: number): number {
   return Number.isFinite(recipients) && recipients >= 1 ? Math.ceil(recipients) : 1
 }
 
-/** Entries ascending by time, none after `now`. Returns the input itself when it already is. */
-function prepare(ledger: readonly LedgerSlot[], now: number): readonly LedgerSlot[] {
+/** Entries ascending by time. Returns the input itself when it already is. */
+function prepare(ledger: readonly LedgerSlot[]): readonly LedgerSlot[] {
   let ordered = true
   for (let i = 0; i < ledger.length; i++) {
     const at = ledger[i]!.at
-    if (at > now || Number.isNaN(at) || (i > 0 && at < ledger[i - 1]!.at)) {
+    if (Number.isNaN(at) || (i > 0 && at < ledger[i - 1]!.at)) {
       ordered = false
       break
     }
   }
   if (ordered) return ledger
-  return ledger
-    .filter((e) => !Number.isNaN(e.at))
-    .map((e) => ({ at: Math.min(e.at, now), recipients: e.recipients }))
-    .sort((a, b) => a.at - b.at)
+  return ledger.filter((e) => !Number.isNaN(e.at)).sort((a, b) => a.at - b.at)
+}
+
+/** Keeps `entries` ascending (a projected send may precede entries stamped in the future). */
+function insert(entries: LedgerSlot[], slot: LedgerSlot): void {
+  let i = entries.length
+  while (i > 0 && entries[i - 1]!.at > slot.at) i--
+  entries.splice(i, 0, slot)
 }
 
 /** Per-second and per-minute windows slow down after rate-limit answers; daily and admin ones do not. */
@@ -210,7 +217,7 @@ export function decide(
   now: number,
   recipients: number,
 ): Decision {
-  const e = earliest(prepare(ledger, now), limits, effective(state, now), now, recipients)
+  const e = earliest(prepare(ledger), limits, effective(state, now), now, recipients)
   if (e.at <= now || e.reason === null) return { ok: true }
   return { ok: false, at: e.at, reason: e.reason }
 }
@@ -228,7 +235,7 @@ export function projectQueue(
   now: number,
   queue: readonly QueuedSend[],
 ): number[] {
-  const entries = [...prepare(ledger, now)]
+  const entries = [...prepare(ledger)]
   const st = effective(state, now)
   const order = queue.map((_, i) => i).sort((a, b) => queue[a]!.notBefore - queue[b]!.notBefore || a - b)
   const etas: number[] = new Array(queue.length)
@@ -240,7 +247,7 @@ export function projectQueue(
     etas[i] = e.at
     if (e.at === Number.POSITIVE_INFINITY) continue
     cursor = e.at
-    entries.push({ at: e.at, recipients: weight(q.recipients) })
+    insert(entries, { at: e.at, recipients: weight(q.recipients) })
   }
   return etas
 }
@@ -256,7 +263,7 @@ export function budgetView(
   now: number,
   options: { recipients?: number; queue?: readonly QueuedSend[] } = {},
 ): BudgetSnapshot {
-  const entries = prepare(ledger, now)
+  const entries = prepare(ledger)
   const st = effective(state, now)
 
   const simulated = [...entries]
@@ -265,7 +272,7 @@ export function budgetView(
   while (minuteRemaining < SIMULATION_CAP) {
     const e = earliest(simulated, limits, st, t, 1)
     if (e.at >= now + MINUTE_MS) break
-    simulated.push({ at: e.at, recipients: 1 })
+    insert(simulated, { at: e.at, recipients: 1 })
     t = e.at
     minuteRemaining++
   }
@@ -357,11 +364,12 @@ export function afterFeedback(
       }
     }
     case 'daily-limit': {
-      const entries = prepare(ledger, now)
+      const entries = prepare(ledger)
       const oldest = entries.find((e) => e.at > now - DAY_MS)
       let until = oldest ? oldest.at + DAY_MS + DAY_GUARD_MS : now + PAUSE_MAX_MS
       const repeated = state.reason === DAILY_REASON && state.pausedUntil > now - DAY_MS
       if (repeated || feedback.provider === 'exchange') until = Math.max(until, now + PAUSE_MAX_MS)
+      if (feedback.retryAfterMs) until = Math.max(until, now + Math.ceil(feedback.retryAfterMs))
       return { ...state, pausedUntil: Math.max(until, st.pausedUntil), reason: DAILY_REASON }
     }
   }
@@ -401,7 +409,7 @@ export function classifyProviderError(input: {
   const reasons = input.reasons ?? []
   const retry = input.retryAfterMs === undefined ? {} : { retryAfterMs: input.retryAfterMs }
   if (reasons.includes('dailyLimitExceeded') || /SubmissionQuotaExceeded/i.test(input.code ?? '')) {
-    return { kind: 'daily-limit', provider: input.provider, detail: reasons[0] ?? input.code ?? DAILY_REASON }
+    return { kind: 'daily-limit', provider: input.provider, ...retry, detail: reasons[0] ?? input.code ?? DAILY_REASON }
   }
   if (input.status === 429) return { kind: 'rate-limited', ...retry, detail: reasons[0] ?? input.code ?? '429' }
   if (input.status === 403 && reasons.some((r) => GMAIL_RATE_REASONS.has(r))) {
