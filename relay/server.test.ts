@@ -619,6 +619,26 @@ describe('rep credentials (posted to /v1/verify)', () => {
     expect(server.received.at(-1)?.user).toBe('team@dispatch.test')
   })
 
+  it('says so, instead of sending as the relay, when a stored login no longer opens', async () => {
+    const server = await smtp({ tls: 'starttls', certificate, users })
+    const dataDir = tempDir()
+    const firstKey = Buffer.alloc(32, 1).toString('base64')
+    const before = await relayFor(server, { allowRepCredentials: true, credentialKey: firstKey }, dataDir)
+    await call(before.relay, '/v1/verify', { smtp: { username: 'rep@dispatch.test', password: 'rep secret' } })
+    await before.relay.close()
+
+    const otherKey = Buffer.alloc(32, 2).toString('base64')
+    const after = await relayFor(server, { allowRepCredentials: true, credentialKey: otherKey }, dataDir)
+    const sent = await call(after.relay, '/v1/send', message('outbox-rekeyed'))
+    expect(sent.body.error).toMatchObject({ code: 'auth_failed', retryable: false })
+    expect(sent.body.error?.message).toMatch(/Authenticate and Save again/)
+    expect(server.received).toHaveLength(0)
+    // Authenticate and Save again replaces it.
+    await call(after.relay, '/v1/verify', { smtp: { username: 'rep@dispatch.test', password: 'rep secret' } })
+    expect((await call(after.relay, '/v1/send', message('outbox-rekeyed-2'))).body.ok).toBe(true)
+    expect(server.received.at(-1)?.user).toBe('rep@dispatch.test')
+  })
+
   it('refuses posted credentials unless the relay allows them', async () => {
     const server = await smtp({ tls: 'starttls', certificate, users })
     const { relay } = await relayFor(server)

@@ -269,8 +269,29 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
     throw new HttpProblem(fail('unauthorized', 'a valid bearer token is required'))
   }
 
-  const loginFor = (caller: Caller): SmtpLogin | undefined =>
-    config.allowRepCredentials ? repCredentials.get(caller.id) : undefined
+  /** The rep's stored login; undefined when none is stored, or when it no longer opens. */
+  function storedLogin(caller: Caller): SmtpLogin | undefined {
+    try {
+      return repCredentials.get(caller.id)
+    } catch {
+      return undefined
+    }
+  }
+
+  function loginFor(caller: Caller): SmtpLogin | undefined {
+    if (!config.allowRepCredentials || !repCredentials.has(caller.id)) return undefined
+    const login = storedLogin(caller)
+    // Falling back to the relay's own login would send as someone else; say what to do instead.
+    if (!login) {
+      throw new HttpProblem(
+        fail(
+          'auth_failed',
+          'The stored SMTP login cannot be read (was credentialKey changed?); Authenticate and Save again',
+        ),
+      )
+    }
+    return login
+  }
 
   function verifiedReply(login: SmtpLogin | undefined): RelayVerifyReply {
     return {
@@ -293,7 +314,7 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
       const problem = await accounts.tryLogin(body.smtp)
       // A login that fails is not stored, so the last working one stays in use.
       if (problem) return { ok: false, error: problem }
-      const previous = repCredentials.get(caller.id)
+      const previous = storedLogin(caller)
       await repCredentials.set(caller.id, body.smtp)
       if (previous) accounts.retire(previous)
       return verifiedReply(body.smtp)
@@ -388,12 +409,10 @@ export async function createRelay(input: RelayConfig | RelayConfigInput, options
     if (closing) throw new HttpProblem(fail('shutting_down', 'the relay is shutting down; retry', true))
 
     if (url.pathname === '/v1/credentials') {
-      const previous = repCredentials.get(caller.id)
-      if (previous) {
-        await repCredentials.delete(caller.id)
-        accounts.retire(previous)
-      }
-      return { ok: true, removed: Boolean(previous) }
+      const previous = storedLogin(caller)
+      const removed = await repCredentials.delete(caller.id)
+      if (previous) accounts.retire(previous)
+      return { ok: true, removed }
     }
 
     const json = await readJson(req, config.maxRequestBytes)
