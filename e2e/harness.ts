@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type BrowserContext, type CDPSession, chromium, type Page, test as base, type Worker } from '@playwright/test'
+import { type BrowserContext, test as base, type CDPSession, chromium, type Page, type Worker } from '@playwright/test'
 import { type Emulator, startEmulator } from './emulator/index.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -23,7 +23,11 @@ export const CHROMIUM_ARGS = (dist: string) => [
   '--disable-quic',
 ]
 
-export async function launchWithExtension(userDataDir: string, dist = DIST_TEST, headless = true): Promise<BrowserContext> {
+export async function launchWithExtension(
+  userDataDir: string,
+  dist = DIST_TEST,
+  headless = true,
+): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless,
@@ -33,7 +37,10 @@ export async function launchWithExtension(userDataDir: string, dist = DIST_TEST,
 }
 
 export async function serviceWorker(ctx: BrowserContext): Promise<Worker> {
-  return ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ?? (await ctx.waitForEvent('serviceworker'))
+  return (
+    ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
+    (await ctx.waitForEvent('serviceworker'))
+  )
 }
 
 /**
@@ -44,7 +51,9 @@ export async function routeHosts(ctx: BrowserContext, pages: { gmail?: string; o
   const serve = (file: string) => fs.readFileSync(path.join(FIXTURES, file), 'utf8')
   if (pages.gmail) {
     const html = serve(pages.gmail)
-    await ctx.route('https://mail.google.com/**', (r) => r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }))
+    await ctx.route('https://mail.google.com/**', (r) =>
+      r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }),
+    )
   }
   if (pages.outlook) {
     const html = serve(pages.outlook)
@@ -83,7 +92,8 @@ export class WorkerKiller {
     const deadline = Date.now() + timeoutMs
     while (this.ours().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     for (const v of this.ours()) {
-      if (v.runningStatus !== 'stopped') await this.cdp.send('ServiceWorker.stopWorker', { versionId: v.versionId }).catch(() => undefined)
+      if (v.runningStatus !== 'stopped')
+        await this.cdp.send('ServiceWorker.stopWorker', { versionId: v.versionId }).catch(() => undefined)
     }
     while (this.ours().some((v) => v.runningStatus !== 'stopped') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10))

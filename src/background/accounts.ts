@@ -19,7 +19,14 @@ export function mailboxId(provider: Provider, address: string): MailboxId {
 }
 
 export function summary(a: Account): MailboxSummary {
-  return { id: a.id, provider: a.provider, address: a.address, displayName: a.displayName, status: a.status, plan: a.plan }
+  return {
+    id: a.id,
+    provider: a.provider,
+    address: a.address,
+    displayName: a.displayName,
+    status: a.status,
+    plan: a.plan,
+  }
 }
 
 async function clients() {
@@ -39,7 +46,9 @@ async function gmailProfile(accessToken: string): Promise<{ emailAddress: string
   return (await res.json()) as { emailAddress: string }
 }
 
-async function graphMe(accessToken: string): Promise<{ mail?: string | null; userPrincipalName?: string; displayName?: string }> {
+async function graphMe(
+  accessToken: string,
+): Promise<{ mail?: string | null; userPrincipalName?: string; displayName?: string }> {
   const res = await fetch(`${endpoints.graphApi}/me?$select=mail,userPrincipalName,displayName`, {
     headers: { Authorization: `Bearer ${accessToken}` },
   })
@@ -160,7 +169,8 @@ async function renew(accountId: MailboxId, now: number): Promise<string> {
           : await microsoftSignIn(c.microsoft(), { interactive: false, loginHint: account.address })
     } catch (err) {
       const e = err instanceof DispatchError ? err : new DispatchError('auth_failed', String(err))
-      const revoked = lastError?.params?.[0] === 'invalid_grant' && /revoked|expired or revoked/i.test(lastError.message)
+      const revoked =
+        lastError?.params?.[0] === 'invalid_grant' && /revoked|expired or revoked/i.test(lastError.message)
       const final = new DispatchError(revoked ? 'token_revoked' : 'token_expired', lastError?.message ?? e.message)
       await markAccount(accountId, revoked ? 'revoked' : 'expired', final)
       throw final

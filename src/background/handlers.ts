@@ -5,9 +5,9 @@ import type { Campaign, Template } from '../core/types.ts'
 import { connect, disconnect } from './accounts.ts'
 import { composeContext } from './compose.ts'
 import { markAllRead, markRead } from './feed/feed.ts'
+import { cancel, resend } from './outbox/actions.ts'
 import { enqueue } from './outbox/queue.ts'
 import { kick } from './outbox/scheduler.ts'
-import { cancel, resend } from './outbox/actions.ts'
 import { statusOf } from './push.ts'
 import type { Handlers } from './router.ts'
 import { saveSettings } from './settings.ts'
@@ -33,7 +33,8 @@ export const handlers: Handlers = {
   },
 
   async 'compose.send'(p, sender) {
-    if (sender.kind !== 'content') throw new DispatchError('forbidden', 'Only a compose in Gmail or Outlook can send from a compose')
+    if (sender.kind !== 'content')
+      throw new DispatchError('forbidden', 'Only a compose in Gmail or Outlook can send from a compose')
     const row = await enqueue({
       origin: 'compose',
       host: sender.host,

@@ -1,7 +1,7 @@
 import { HOST_PROVIDER, providerOfChannel } from '../core/channel-rule.ts'
 import { db } from '../core/db.ts'
 import { DispatchError } from '../core/errors.ts'
-import { type SendLimits, limitsFor } from '../core/limits.ts'
+import { limitsFor, type SendLimits } from '../core/limits.ts'
 import type { Settings } from '../core/settings.ts'
 import type { Account, ChannelKind, HostKind, MailboxId } from '../core/types.ts'
 
@@ -24,7 +24,9 @@ export async function mailboxForHost(
   hint: AccountHint | undefined,
 ): Promise<{ account: Account | null; mismatch: { tabAddress: string | null; connected: string } | null }> {
   const provider = HOST_PROVIDER[host]
-  const accounts = (await db().accounts.where('provider').equals(provider).toArray()).filter((a) => a.status !== 'disconnected')
+  const accounts = (await db().accounts.where('provider').equals(provider).toArray()).filter(
+    (a) => a.status !== 'disconnected',
+  )
   if (accounts.length === 0) return { account: null, mismatch: null }
   const tabAddress = hint?.address?.trim().toLowerCase() || null
   if (tabAddress) {
@@ -36,10 +38,15 @@ export async function mailboxForHost(
 }
 
 /** The mailbox whose identity and budget a non-compose send on `channel` uses. */
-export async function mailboxForChannel(channel: ChannelKind, preferred?: MailboxId): Promise<{ mailboxId: MailboxId; account: Account | null }> {
+export async function mailboxForChannel(
+  channel: ChannelKind,
+  preferred?: MailboxId,
+): Promise<{ mailboxId: MailboxId; account: Account | null }> {
   const provider = providerOfChannel(channel)
   if (!provider) return { mailboxId: channel === 'smtp' ? RELAY_MAILBOX : LEGACY_MAILBOX, account: null }
-  const accounts = (await db().accounts.where('provider').equals(provider).toArray()).filter((a) => a.status !== 'disconnected')
+  const accounts = (await db().accounts.where('provider').equals(provider).toArray()).filter(
+    (a) => a.status !== 'disconnected',
+  )
   const account = accounts.find((a) => a.id === preferred) ?? accounts[0]
   if (!account) throw new DispatchError('not_connected', `No ${provider} mailbox is connected`, [provider])
   return { mailboxId: account.id, account }

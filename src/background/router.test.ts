@@ -14,7 +14,12 @@ const gmailTab: RawSender = {
 }
 
 function router() {
-  const ping = vi.fn(async (p: { echo: string }, _sender?: unknown) => ({ echo: p.echo, workerStartedAt: 1, dbVersion: 2, pings: 1 }))
+  const ping = vi.fn(async (p: { echo: string }, _sender?: unknown) => ({
+    echo: p.echo,
+    workerStartedAt: 1,
+    dbVersion: 2,
+    pings: 1,
+  }))
   const cancel = vi.fn(async (p: { id: string }) => ({ id: p.id, state: 'cancelled' as const }))
   const send = vi.fn(async () => {
     throw new DispatchError('not_connected', 'No mailbox')

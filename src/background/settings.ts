@@ -25,12 +25,16 @@ export async function getSettings(): Promise<Settings> {
 export async function saveSettings(patch: Record<string, unknown>): Promise<void> {
   const { locked } = await loadSettings()
   for (const key of Object.keys(patch)) {
-    if ((locked as string[]).includes(key)) throw new DispatchError('not_allowed', `${key} is set by your administrator`, [key])
+    if ((locked as string[]).includes(key))
+      throw new DispatchError('not_allowed', `${key} is set by your administrator`, [key])
   }
   const parsed = settingsPatchSchema.safeParse(patch)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new DispatchError('invalid_message', `Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`)
+    throw new DispatchError(
+      'invalid_message',
+      `Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+    )
   }
   await db().settings.bulkPut(Object.entries(parsed.data).map(([key, value]) => ({ key, value })))
 }

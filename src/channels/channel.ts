@@ -47,7 +47,11 @@ export interface ChannelContext {
 export interface Channel {
   readonly kind: ChannelKind
   /** Sends the row's message; may record provider ids on the row as it goes (Graph drafts). */
-  send(row: OutboxRow, ctx: ChannelContext, progress: (patch: Partial<OutboxRow>) => Promise<void>): Promise<SentMessage>
+  send(
+    row: OutboxRow,
+    ctx: ChannelContext,
+    progress: (patch: Partial<OutboxRow>) => Promise<void>,
+  ): Promise<SentMessage>
   /**
    * Was this row already sent (a worker died mid-send, or the answer was lost)? `null` when the
    * provider has no trace of it, so a retry cannot duplicate it.

@@ -3,7 +3,14 @@ import { endpoints } from '../config.ts'
 import { parseAddressList } from '../core/address.ts'
 import { htmlToText } from '../core/mime.ts'
 import type { OutboxRow } from '../core/types.ts'
-import { type Channel, type ChannelContext, ProviderError, providerFetch, retryAfterMs, type SentMessage } from './channel.ts'
+import {
+  type Channel,
+  type ChannelContext,
+  ProviderError,
+  providerFetch,
+  retryAfterMs,
+  type SentMessage,
+} from './channel.ts'
 
 /**
  * Exchange Online / Outlook.com through Microsoft Graph. `sendMail` answers 202 with nothing to
@@ -15,7 +22,8 @@ import { type Channel, type ChannelContext, ProviderError, providerFetch, retryA
 type GraphError = { error?: { code?: string; message?: string } }
 
 const DAILY_CODES = /ErrorQuotaExceeded|ErrorSubmissionQuotaExceeded|SendAsDenied.*quota|MailboxQuota/i
-const AUTH_CODES = /InvalidAuthenticationToken|AuthenticationError|TokenExpired|ErrorAccessDenied|Authorization_RequestDenied/i
+const AUTH_CODES =
+  /InvalidAuthenticationToken|AuthenticationError|TokenExpired|ErrorAccessDenied|Authorization_RequestDenied/i
 
 export async function graphError(res: Response, maybeSent: boolean): Promise<ProviderError> {
   const body = (await res.json().catch(() => ({}))) as GraphError
@@ -28,7 +36,8 @@ export async function graphError(res: Response, maybeSent: boolean): Promise<Pro
   }
   if (res.status === 429) return new ProviderError('rate_limited', message, { kind: 'rate', retryAfterMs: wait })
   if (res.status === 403 && AUTH_CODES.test(code)) return new ProviderError('auth_failed', message, { kind: 'auth' })
-  if (res.status >= 500) return new ProviderError('provider_error', message, { kind: 'transient', retryAfterMs: wait, maybeSent })
+  if (res.status >= 500)
+    return new ProviderError('provider_error', message, { kind: 'transient', retryAfterMs: wait, maybeSent })
   return new ProviderError('provider_rejected', message, { kind: 'permanent' }, [message])
 }
 
@@ -47,14 +56,19 @@ async function graphFetch(ctx: ChannelContext, path: string, init: RequestInit =
 }
 
 function recipients(list: string[]): Recipient[] {
-  return parseAddressList(list).map((p) => ({ emailAddress: p.name ? { address: p.address, name: p.name } : { address: p.address } }))
+  return parseAddressList(list).map((p) => ({
+    emailAddress: p.name ? { address: p.address, name: p.name } : { address: p.address },
+  }))
 }
 
-function draftFor(row: OutboxRow): Message {
+function draftFor(row: OutboxRow, reply: boolean): Message {
   const m = row.message
   return {
-    subject: m.subject,
-    body: m.html ? { contentType: 'html', content: m.html } : { contentType: 'text', content: m.text || htmlToText(m.html) },
+    // A reply keeps the "RE: …" subject createReply gives it unless the rep wrote one.
+    ...(reply && !m.subject ? {} : { subject: m.subject }),
+    body: m.html
+      ? { contentType: 'html', content: m.html }
+      : { contentType: 'text', content: m.text || htmlToText(m.html) },
     toRecipients: recipients(m.to),
     ccRecipients: recipients(m.cc),
     bccRecipients: recipients(m.bcc),
@@ -65,14 +79,32 @@ function draftFor(row: OutboxRow): Message {
 
 const SELECT = '$select=id,internetMessageId,conversationId,isDraft'
 
+/** OWA shows the conversation, not the message: reply to its latest message. */
+async function latestInConversation(conversationId: string, ctx: ChannelContext): Promise<string | undefined> {
+  const filter = `conversationId eq '${conversationId.replace(/'/g, "''")}'`
+  const res = await graphFetch(
+    ctx,
+    `/me/messages?$filter=${encodeURIComponent(filter)}&$select=id,receivedDateTime,isDraft&$top=25`,
+  )
+  if (!res.ok) return undefined
+  const list = ((await res.json()) as { value?: Message[] }).value ?? []
+  return (
+    list
+      .filter((x) => !x.isDraft)
+      .sort((a, b) => Date.parse(b.receivedDateTime ?? '') - Date.parse(a.receivedDateTime ?? ''))[0]?.id ?? undefined
+  )
+}
+
 async function createDraft(row: OutboxRow, ctx: ChannelContext): Promise<Message> {
-  const replyTo = row.message.replyToProviderMessageId
+  const m = row.message
+  const replyTo =
+    m.replyToProviderMessageId ?? (m.providerThreadId ? await latestInConversation(m.providerThreadId, ctx) : undefined)
   const res = replyTo
     ? await graphFetch(ctx, `/me/messages/${encodeURIComponent(replyTo)}/createReply`, {
         method: 'POST',
-        body: JSON.stringify({ message: draftFor(row) }),
+        body: JSON.stringify({ message: draftFor(row, true) }),
       })
-    : await graphFetch(ctx, '/me/messages', { method: 'POST', body: JSON.stringify(draftFor(row)) })
+    : await graphFetch(ctx, '/me/messages', { method: 'POST', body: JSON.stringify(draftFor(row, false)) })
   if (!res.ok) throw await graphError(res, false)
   return (await res.json()) as Message
 }
@@ -101,17 +133,28 @@ export const exchangeChannel: Channel = {
       }
       throw await graphError(res, res.status >= 500)
     }
-    return { providerMessageId: draftId, providerThreadId: conversationId, messageId: internetMessageId } satisfies SentMessage
+    return {
+      providerMessageId: draftId,
+      providerThreadId: conversationId,
+      messageId: internetMessageId,
+    } satisfies SentMessage
   },
 
   async findSent(row, ctx) {
     if (!row.messageId) return null
     const filter = `internetMessageId eq '${row.messageId.replace(/'/g, "''")}'`
-    const res = await graphFetch(ctx, `/me/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&${SELECT}`)
+    const res = await graphFetch(
+      ctx,
+      `/me/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&${SELECT}`,
+    )
     if (!res.ok) throw await graphError(res, false)
     const list = (await res.json()) as { value?: Message[] }
     const hit = list.value?.find((m) => !m.isDraft)
     if (!hit) return null
-    return { providerMessageId: hit.id ?? '', providerThreadId: hit.conversationId ?? undefined, messageId: hit.internetMessageId ?? row.messageId }
+    return {
+      providerMessageId: hit.id ?? '',
+      providerThreadId: hit.conversationId ?? undefined,
+      messageId: hit.internetMessageId ?? row.messageId,
+    }
   },
 }

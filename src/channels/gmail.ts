@@ -3,12 +3,21 @@ import { endpoints } from '../config.ts'
 import { addressKey } from '../core/address.ts'
 import { buildMime, newMessageId, toBase64Url } from '../core/mime.ts'
 import type { OutboxRow } from '../core/types.ts'
-import { type Channel, type ChannelContext, ProviderError, providerFetch, retryAfterMs, type SentMessage } from './channel.ts'
+import {
+  type Channel,
+  type ChannelContext,
+  ProviderError,
+  providerFetch,
+  retryAfterMs,
+  type SentMessage,
+} from './channel.ts'
 
 /** Above this, `raw` goes through the media upload endpoint instead of a JSON body. */
 const UPLOAD_THRESHOLD = 4 * 1024 * 1024
 
-type GmailError = { error?: { code?: number; message?: string; errors?: { reason?: string; message?: string }[]; status?: string } }
+type GmailError = {
+  error?: { code?: number; message?: string; errors?: { reason?: string; message?: string }[]; status?: string }
+}
 
 export async function gmailError(res: Response, maybeSent: boolean): Promise<ProviderError> {
   const body = (await res.json().catch(() => ({}))) as GmailError
@@ -16,18 +25,25 @@ export async function gmailError(res: Response, maybeSent: boolean): Promise<Pro
   const message = body.error?.message ?? `Gmail API HTTP ${res.status}`
   const wait = retryAfterMs(res.headers.get('Retry-After'))
   if (res.status === 401) return new ProviderError('token_expired', message, { kind: 'auth' })
-  if (reasons.includes('dailyLimitExceeded')) return new ProviderError('daily_limit', message, { kind: 'daily', retryAfterMs: wait })
+  if (reasons.includes('dailyLimitExceeded'))
+    return new ProviderError('daily_limit', message, { kind: 'daily', retryAfterMs: wait })
   if (res.status === 429 || reasons.includes('userRateLimitExceeded') || reasons.includes('rateLimitExceeded')) {
     return new ProviderError('rate_limited', message, { kind: 'rate', retryAfterMs: wait })
   }
-  if (res.status >= 500) return new ProviderError('provider_error', message, { kind: 'transient', retryAfterMs: wait, maybeSent })
+  if (res.status >= 500)
+    return new ProviderError('provider_error', message, { kind: 'transient', retryAfterMs: wait, maybeSent })
   if (res.status === 403 && reasons.some((r) => /insufficientPermissions|forbidden/i.test(r))) {
     return new ProviderError('auth_failed', message, { kind: 'auth' })
   }
   return new ProviderError('provider_rejected', message, { kind: 'permanent' }, [message])
 }
 
-async function gmailFetch(ctx: ChannelContext, path: string, init: RequestInit = {}, base = endpoints.gmailApi): Promise<Response> {
+async function gmailFetch(
+  ctx: ChannelContext,
+  path: string,
+  init: RequestInit = {},
+  base = endpoints.gmailApi,
+): Promise<Response> {
   const token = await ctx.token()
   const res = await providerFetch(`${base}${path}`, {
     ...init,
@@ -50,13 +66,43 @@ async function metadata(ctx: ChannelContext, id: string): Promise<gmail_v1.Schem
   return (await res.json()) as gmail_v1.Schema$Message
 }
 
+/**
+ * Gmail threads an API send into `threadId` only when In-Reply-To/References name a message of the
+ * thread and the subject matches. A reply started in Gmail knows the replied-to message's API id,
+ * not its Message-ID, so that is read here.
+ */
+async function withThreadHeaders(row: OutboxRow, ctx: ChannelContext): Promise<OutboxRow['message']> {
+  const m = row.message
+  if (m.inReplyTo || !m.replyToProviderMessageId) return m
+  const q = new URLSearchParams({ format: 'metadata' })
+  for (const h of ['Message-ID', 'References', 'Subject']) q.append('metadataHeaders', h)
+  const res = await gmailFetch(
+    ctx,
+    `/gmail/v1/users/me/messages/${encodeURIComponent(m.replyToProviderMessageId)}?${q}`,
+  )
+  if (!res.ok) return m
+  const parent = (await res.json()) as gmail_v1.Schema$Message
+  const parentId = header(parent, 'Message-ID')
+  if (!parentId) return m
+  const refs = (header(parent, 'References') ?? '').split(/\s+/).filter(Boolean)
+  const subject = m.subject || `Re: ${(header(parent, 'Subject') ?? '').replace(/^(re|aw|sv|antw):\s*/i, '')}`
+  return {
+    ...m,
+    subject,
+    inReplyTo: parentId,
+    references: [...refs, parentId],
+    providerThreadId: m.providerThreadId ?? parent.threadId ?? undefined,
+  }
+}
+
 export const gmailChannel: Channel = {
   kind: 'gmail',
 
   async send(row, ctx, progress) {
     const messageId = row.messageId ?? newMessageId(row.id, ctx.from.address)
     if (!row.messageId) await progress({ messageId })
-    const raw = buildMime({ from: ctx.from, message: row.message, dispatchId: row.id, messageId })
+    const message = await withThreadHeaders(row, ctx)
+    const raw = buildMime({ from: ctx.from, message, dispatchId: row.id, messageId })
     let res: Response
     if (raw.length > UPLOAD_THRESHOLD) {
       // Multipart upload: JSON metadata (the thread) and the message itself.
@@ -79,7 +125,11 @@ export const gmailChannel: Channel = {
     }
     if (!res.ok) throw await gmailError(res, res.status >= 500)
     const sent = (await res.json()) as gmail_v1.Schema$Message
-    const result: SentMessage = { providerMessageId: sent.id ?? '', providerThreadId: sent.threadId ?? undefined, messageId }
+    const result: SentMessage = {
+      providerMessageId: sent.id ?? '',
+      providerThreadId: sent.threadId ?? undefined,
+      messageId,
+    }
     // Gmail may assign its own Message-ID: read the final one back (bounces quote that one).
     try {
       const meta = await metadata(ctx, result.providerMessageId)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { WaitReason } from './throttle.ts'
 import type { Account, Campaign, ChannelKind, ErrorInfo, OutboxRow, OutboxState, Provider, Template } from './types.ts'
 
 /**
@@ -141,10 +142,10 @@ export interface BudgetView {
   minuteRemaining: number
   dayRemaining: number
   perMessageRecipients: number
-  /** Epoch ms when a message composed now would leave (now if it fits). */
+  /** Epoch ms when a message composed now would leave (now if it fits); -1 when it never can. */
   eta: number
-  /** Why the ETA is later than now, for the UI (throttle, cooldown, daily limit). */
-  waitReason?: 'minute' | 'day' | 'batch' | 'cooldown' | 'paused' | 'queue'
+  /** Why the ETA is later than now, for the UI. */
+  waitReason?: WaitReason | 'queue'
 }
 
 export interface OutboxStatus {
@@ -167,6 +168,8 @@ export interface Responses {
     budget: BudgetView | null
     suppressed: string[]
     bounceTracking: boolean
+    /** The rep asked Dispatch to take over the host's own Send button and Ctrl/Cmd+Enter. */
+    interceptNativeSend: boolean
   }
   'compose.send': OutboxStatus
   'outbox.status': OutboxStatus[]

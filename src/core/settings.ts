@@ -70,12 +70,22 @@ export function mergeSettings(
 }
 
 const channel = z.enum(['gmail', 'exchange', 'smtp', 'legacy'])
-const httpsUrl = z.string().max(2000).refine((u) => /^https:\/\/[^\s]+$|^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/[^\s]*)?$/.test(u), 'must be an https URL')
+const httpsUrl = z
+  .string()
+  .max(2000)
+  .refine(
+    (u) => /^https:\/\/[^\s]+$|^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/[^\s]*)?$/.test(u),
+    'must be an https URL',
+  )
 
 /** What the options page may write; a policy value is validated by the same rules. */
 export const settingsPatchSchema = z
   .object({
-    throttle: z.object({ enabled: z.boolean(), batchSize: z.number().int().min(1).max(10_000), waitSeconds: z.number().int().min(1).max(86_400) }),
+    throttle: z.object({
+      enabled: z.boolean(),
+      batchSize: z.number().int().min(1).max(10_000),
+      waitSeconds: z.number().int().min(1).max(86_400),
+    }),
     googlePlan: z.enum(['auto', 'trial']),
     teamChannel: channel,
     legacyAccount: z.boolean(),

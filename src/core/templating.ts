@@ -21,12 +21,12 @@ export function listVariables(text: string): string[] {
   return [...new Set([...text.matchAll(VARIABLE)].map((m) => m[1]!))]
 }
 
-function fill(text: string, vars: Record<string, string>, escape: boolean, missing: Set<string>): string {
+function fill(text: string, vars: Record<string, string>, asHtml: boolean, missing: Set<string>): string {
   return text.replace(VARIABLE, (_all, name: string, dq?: string, sq?: string, bare?: string) => {
     const value = vars[name]?.trim()
-    if (value) return escape ? escapeHtml(value) : value
+    if (value) return asHtml ? escapeHtml(value) : value
     const fallback = dq ?? sq ?? bare?.trim()
-    if (fallback !== undefined && fallback !== '') return escape ? escapeHtml(fallback) : fallback
+    if (fallback !== undefined && fallback !== '') return asHtml ? escapeHtml(fallback) : fallback
     missing.add(name)
     return ''
   })

@@ -7,7 +7,7 @@ import { call, RequestFailed } from '../ui/messaging.ts'
 
 /** Email Connection: the rep's Gmail and Outlook mailboxes, their sign-in state, connect and disconnect. */
 export function Connections() {
-  const accounts = useLive(() => db().accounts.toArray(), [], [] as Account[])
+  const accounts = useLive(() => db().accounts.toArray(), '', [] as Account[])
   const [busy, setBusy] = useState<Provider | string | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
   const run = async (key: string, fn: () => Promise<unknown>) => {
@@ -32,10 +32,22 @@ export function Connections() {
         </p>
       )}
       <div className="row">
-        <button type="button" className="primary" data-dispatch="connect-gmail" disabled={busy !== null} onClick={() => run('gmail', () => call('auth.connectProvider', { provider: 'gmail' }))}>
+        <button
+          type="button"
+          className="primary"
+          data-dispatch="connect-gmail"
+          disabled={busy !== null}
+          onClick={() => run('gmail', () => call('auth.connectProvider', { provider: 'gmail' }))}
+        >
           {busy === 'gmail' ? t('sidebar_connecting') : t('sidebar_connectGmail')}
         </button>
-        <button type="button" className="primary" data-dispatch="connect-outlook" disabled={busy !== null} onClick={() => run('exchange', () => call('auth.connectProvider', { provider: 'exchange' }))}>
+        <button
+          type="button"
+          className="primary"
+          data-dispatch="connect-outlook"
+          disabled={busy !== null}
+          onClick={() => run('exchange', () => call('auth.connectProvider', { provider: 'exchange' }))}
+        >
           {busy === 'exchange' ? t('sidebar_connecting') : t('sidebar_connectOutlook')}
         </button>
       </div>
@@ -56,11 +68,21 @@ export function Connections() {
                 </div>
                 <div className="row">
                   {a.status !== 'connected' && (
-                    <button type="button" disabled={busy !== null} onClick={() => run(a.id, () => call('auth.connectProvider', { provider: a.provider, loginHint: a.address }))}>
+                    <button
+                      type="button"
+                      disabled={busy !== null}
+                      onClick={() =>
+                        run(a.id, () => call('auth.connectProvider', { provider: a.provider, loginHint: a.address }))
+                      }
+                    >
                       {t('options_reconnect')}
                     </button>
                   )}
-                  <button type="button" disabled={busy !== null} onClick={() => run(a.id, () => call('auth.disconnect', { accountId: a.id }))}>
+                  <button
+                    type="button"
+                    disabled={busy !== null}
+                    onClick={() => run(a.id, () => call('auth.disconnect', { accountId: a.id }))}
+                  >
                     {t('options_disconnect')}
                   </button>
                 </div>

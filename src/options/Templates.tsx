@@ -10,7 +10,7 @@ const SAMPLE = { address: 'ana.silva@contoso.com', name: 'Ana Silva' }
 
 /** Templates: name, subject, body with {{variables}}, and a preview with a sample person. */
 export function Templates() {
-  const templates = useLive(() => db().templates.orderBy('name').toArray(), [], [] as Template[])
+  const templates = useLive(() => db().templates.orderBy('name').toArray(), '', [] as Template[])
   const [editing, setEditing] = useState<Partial<Template> | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
   const save = async () => {
@@ -18,19 +18,30 @@ export function Templates() {
     setError(null)
     try {
       await call('templates.save', {
-        template: { id: editing.id, name: editing.name ?? '', subject: editing.subject ?? '', body: editing.body ?? '' },
+        template: {
+          id: editing.id,
+          name: editing.name ?? '',
+          subject: editing.subject ?? '',
+          body: editing.body ?? '',
+        },
       })
       setEditing(null)
     } catch (err) {
       setError(err instanceof RequestFailed ? err.info : { code: 'internal', message: String(err) })
     }
   }
-  const preview = editing ? renderTemplate({ subject: editing.subject ?? '', body: editing.body ?? '' }, variablesFor(SAMPLE)) : null
+  const preview = editing
+    ? renderTemplate({ subject: editing.subject ?? '', body: editing.body ?? '' }, variablesFor(SAMPLE))
+    : null
   return (
     <section aria-labelledby="tpl-h" data-dispatch="templates">
       <div className="row" style={{ justifyContent: 'space-between' }}>
         <h2 id="tpl-h">{t('options_templates')}</h2>
-        <button type="button" onClick={() => setEditing({ name: '', subject: '', body: '' })} data-dispatch="new-template">
+        <button
+          type="button"
+          onClick={() => setEditing({ name: '', subject: '', body: '' })}
+          data-dispatch="new-template"
+        >
           {t('options_newTemplate')}
         </button>
       </div>
@@ -55,14 +66,29 @@ export function Templates() {
       {editing && (
         <div className="card" data-dispatch="template-editor">
           <label htmlFor="tpl-name">{t('options_templateName')}</label>
-          <input id="tpl-name" value={editing.name ?? ''} onChange={(e) => setEditing({ ...editing, name: e.target.value })} />
+          <input
+            id="tpl-name"
+            value={editing.name ?? ''}
+            onChange={(e) => setEditing({ ...editing, name: e.target.value })}
+          />
           <label htmlFor="tpl-subject">{t('sidebar_subject')}</label>
-          <input id="tpl-subject" style={{ width: '100%' }} value={editing.subject ?? ''} onChange={(e) => setEditing({ ...editing, subject: e.target.value })} />
+          <input
+            id="tpl-subject"
+            style={{ width: '100%' }}
+            value={editing.subject ?? ''}
+            onChange={(e) => setEditing({ ...editing, subject: e.target.value })}
+          />
           <label htmlFor="tpl-body">{t('options_templateBody')}</label>
-          <textarea id="tpl-body" rows={8} style={{ width: '100%' }} value={editing.body ?? ''} onChange={(e) => setEditing({ ...editing, body: e.target.value })} />
+          <textarea
+            id="tpl-body"
+            rows={8}
+            style={{ width: '100%' }}
+            value={editing.body ?? ''}
+            onChange={(e) => setEditing({ ...editing, body: e.target.value })}
+          />
           <p className="muted small">{t('options_variablesHelp')}</p>
           {preview && (
-            <div className="card" aria-label={t('options_preview')}>
+            <section className="card" aria-label={t('options_preview')}>
               <h3>{t('options_preview')}</h3>
               <p className="small muted">{t('options_previewFor', `${SAMPLE.name} <${SAMPLE.address}>`)}</p>
               <p>
@@ -71,10 +97,14 @@ export function Templates() {
               {/* The preview shows the body as text: markup is the rep's own, but we still never inject it. */}
               <pre style={{ whiteSpace: 'pre-wrap', font: 'inherit' }}>{preview.html.replace(/<[^>]+>/g, '')}</pre>
               {preview.missing.length > 0 && (
-                <p className="warn">{t('sidebar_missingVariables', preview.missing.map((v) => `{{${v}}}`).join(', '))}</p>
+                <p className="warn">
+                  {t('sidebar_missingVariables', preview.missing.map((v) => `{{${v}}}`).join(', '))}
+                </p>
               )}
-              <p className="muted small">{t('options_variablesUsed', listVariables(`${editing.subject} ${editing.body}`).join(', ') || '—')}</p>
-            </div>
+              <p className="muted small">
+                {t('options_variablesUsed', listVariables(`${editing.subject} ${editing.body}`).join(', ') || '—')}
+              </p>
+            </section>
           )}
           {error && (
             <p className="error" role="alert">

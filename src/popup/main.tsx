@@ -13,13 +13,13 @@ type Tab = 'activity' | 'queue' | 'failed'
 
 function Popup() {
   const [tab, setTab] = useState<Tab>('activity')
-  const accounts = useLive(() => db().accounts.toArray(), [], [] as Account[])
+  const accounts = useLive(() => db().accounts.toArray(), 'accounts', [] as Account[])
   const counts = useLive(
     async () => ({
       queued: await db().outbox.where('state').equals('queued').count(),
       failed: await db().outbox.where('state').equals('failed').count(),
     }),
-    [],
+    '',
     { queued: 0, failed: 0 },
   )
   const connected = accounts.filter((a) => a.status !== 'disconnected')

@@ -5,7 +5,8 @@ import type { ErrorInfo } from '../core/types.ts'
  * returned when a message is missing, which the locale test makes impossible in a build.
  */
 export function t(key: string, substitutions?: string | (string | number)[]): string {
-  const subs = substitutions === undefined ? undefined : Array.isArray(substitutions) ? substitutions.map(String) : substitutions
+  const subs =
+    substitutions === undefined ? undefined : Array.isArray(substitutions) ? substitutions.map(String) : substitutions
   try {
     return chrome.i18n.getMessage(key, subs) || key
   } catch {
@@ -27,7 +28,10 @@ export function uiLanguage(): string {
   }
 }
 
-export function formatTime(epoch: number, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' }): string {
+export function formatTime(
+  epoch: number,
+  opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' },
+): string {
   return new Intl.DateTimeFormat(uiLanguage(), opts).format(new Date(epoch))
 }
 

@@ -4,16 +4,17 @@ import { useEffect, useState } from 'react'
 /**
  * Re-runs a Dexie query whenever the tables it read change — in this page or in the worker (Dexie
  * broadcasts changes between contexts of the extension), so pages update live without polling.
+ * `key` names the query's inputs: a new key starts a new subscription.
  */
-export function useLive<T>(query: () => Promise<T>, deps: unknown[], initial: T): T {
+export function useLive<T>(query: () => Promise<T>, key: string, initial: T): T {
   const [value, setValue] = useState<T>(initial)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists the query's inputs.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the query is re-created each render; `key` is its identity.
   useEffect(() => {
     const sub = liveQuery(query).subscribe({
       next: setValue,
       error: (err) => console.error('[dispatch] live query failed', err),
     })
     return () => sub.unsubscribe()
-  }, deps)
+  }, [key])
   return value
 }

@@ -41,7 +41,9 @@ describe('locales', () => {
   it.each(LOCALES.filter((l) => l !== 'en'))('%s is a translation, not an English copy', (locale) => {
     const other = load(locale)
     // Brand and channel names stay as they are; everything else must differ from English.
-    const same = Object.keys(en).filter((k) => other[k]?.message === en[k]!.message && en[k]!.message.split(' ').length > 1)
+    const same = Object.keys(en).filter(
+      (k) => other[k]?.message === en[k]!.message && en[k]!.message.split(' ').length > 1,
+    )
     expect(same.length / Object.keys(en).length, `untranslated: ${same.join(', ')}`).toBeLessThan(0.05)
   })
 
@@ -56,7 +58,11 @@ describe('locales', () => {
     }
     const missing = [...used].filter((k) => !en[k])
     expect(missing).toEqual([])
-    for (const family of families) expect(Object.keys(en).some((k) => k.startsWith(family)), family).toBe(true)
+    for (const family of families)
+      expect(
+        Object.keys(en).some((k) => k.startsWith(family)),
+        family,
+      ).toBe(true)
   })
 
   it('translates every error code of the protocol', async () => {
@@ -66,7 +72,11 @@ describe('locales', () => {
 
   it('names the manifest strings', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')) as Record<string, unknown>
-    for (const value of [manifest.name, manifest.description, (manifest.action as { default_title: string }).default_title]) {
+    for (const value of [
+      manifest.name,
+      manifest.description,
+      (manifest.action as { default_title: string }).default_title,
+    ]) {
       const key = /^__MSG_(\w+)__$/.exec(String(value))?.[1]
       expect(key && en[key], String(value)).toBeTruthy()
     }

@@ -40,10 +40,16 @@ export async function markAllRead(): Promise<void> {
 }
 
 export async function pruneFeed(now = Date.now()): Promise<number> {
-  let removed = await db().feed.where('at').below(now - FEED_RETENTION_MS).delete()
+  let removed = await db()
+    .feed.where('at')
+    .below(now - FEED_RETENTION_MS)
+    .delete()
   const count = await db().feed.count()
   if (count > FEED_MAX_EVENTS) {
-    const oldest = await db().feed.orderBy('at').limit(count - FEED_MAX_EVENTS).primaryKeys()
+    const oldest = await db()
+      .feed.orderBy('at')
+      .limit(count - FEED_MAX_EVENTS)
+      .primaryKeys()
     await db().feed.bulkDelete(oldest)
     removed += oldest.length
   }

@@ -10,7 +10,8 @@ export async function cancel(id: string): Promise<OutboxStatus> {
   const row = await db().transaction('rw', db().outbox, async () => {
     const row = await db().outbox.get(id)
     if (!row) throw new DispatchError('not_found', 'No such send')
-    if (row.state !== 'queued') throw new DispatchError('not_allowed', `A ${row.state} send cannot be cancelled`, [row.state])
+    if (row.state !== 'queued')
+      throw new DispatchError('not_allowed', `A ${row.state} send cannot be cancelled`, [row.state])
     row.state = 'cancelled'
     await db().outbox.update(id, { state: 'cancelled' })
     return row
@@ -27,8 +28,16 @@ export async function resend(id: string): Promise<OutboxStatus> {
   const row = await db().transaction('rw', db().outbox, async () => {
     const row = await db().outbox.get(id)
     if (!row) throw new DispatchError('not_found', 'No such send')
-    if (row.state !== 'failed') throw new DispatchError('not_allowed', `A ${row.state} send cannot be resent`, [row.state])
-    const patch = { state: 'queued' as const, error: undefined, attempts: 0, nextAttemptAt: now, notBefore: now, throttleNotified: false }
+    if (row.state !== 'failed')
+      throw new DispatchError('not_allowed', `A ${row.state} send cannot be resent`, [row.state])
+    const patch = {
+      state: 'queued' as const,
+      error: undefined,
+      attempts: 0,
+      nextAttemptAt: now,
+      notBefore: now,
+      throttleNotified: false,
+    }
     await db().outbox.update(id, patch)
     return Object.assign(row, patch)
   })

@@ -38,7 +38,11 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
   const settings = await getSettings()
   const channel =
     input.origin === 'page' && input.pageChannel
-      ? channelForSend({ origin: 'page', repChannel: input.pageChannel, legacyAccount: settings.legacyAccount === true })
+      ? channelForSend({
+          origin: 'page',
+          repChannel: input.pageChannel,
+          legacyAccount: settings.legacyAccount === true,
+        })
       : channelForSend({
           origin: input.origin,
           host: input.host,
@@ -50,12 +54,14 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
   let account = null
   if (input.origin === 'compose') {
     const found = await mailboxForHost(input.host!, input.accountHint)
-    if (!found.account) throw new DispatchError('not_connected', 'Connect your mailbox to send with Dispatch', [channel])
+    if (!found.account)
+      throw new DispatchError('not_connected', 'Connect your mailbox to send with Dispatch', [channel])
     if (found.mismatch) {
-      throw new DispatchError('account_mismatch', 'This tab is signed in to another account than the connected mailbox', [
-        found.mismatch.tabAddress ?? '',
-        found.mismatch.connected,
-      ])
+      throw new DispatchError(
+        'account_mismatch',
+        'This tab is signed in to another account than the connected mailbox',
+        [found.mismatch.tabAddress ?? '', found.mismatch.connected],
+      )
     }
     account = found.account
     mailboxId = account.id

@@ -95,7 +95,11 @@ async function contextFor(row: OutboxRow): Promise<{ ctx: ChannelContext; accoun
   }
 }
 
-async function markSent(row: OutboxRow, sent: { providerMessageId: string; providerThreadId?: string; messageId?: string }, outcome: AttemptRecord['outcome']) {
+async function markSent(
+  row: OutboxRow,
+  sent: { providerMessageId: string; providerThreadId?: string; messageId?: string },
+  outcome: AttemptRecord['outcome'],
+) {
   const at = clock()
   await db().transaction('rw', [db().outbox, db().stats], async () => {
     await update(
@@ -128,7 +132,11 @@ async function markSent(row: OutboxRow, sent: { providerMessageId: string; provi
 
 async function markFailed(row: OutboxRow, error: DispatchError) {
   const at = clock()
-  await update(row, { state: 'failed', error: error.toInfo(), reconcile: false }, { at, outcome: 'failed', error: error.toInfo() })
+  await update(
+    row,
+    { state: 'failed', error: error.toInfo(), reconcile: false },
+    { at, outcome: 'failed', error: error.toInfo() },
+  )
   await emit({
     at,
     kind: 'failed',
@@ -174,16 +182,29 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
     console.error('[dispatch] send crashed', err)
     await release(db(), row.id)
     const delay = retryDelay(row.attempts, random)
-    await update(row, { state: 'queued', nextAttemptAt: now + delay }, { at: now, outcome: 'retry', error: toErrorInfo(err) })
+    await update(
+      row,
+      { state: 'queued', nextAttemptAt: now + delay },
+      { at: now, outcome: 'retry', error: toErrorInfo(err) },
+    )
     return null
   }
   const info = err.toInfo()
   if (!(err instanceof ProviderError)) {
-    if (err.code === 'not_connected' || err.code === 'token_expired' || err.code === 'token_revoked' || err.code === 'network') {
+    if (
+      err.code === 'not_connected' ||
+      err.code === 'token_expired' ||
+      err.code === 'token_revoked' ||
+      err.code === 'network'
+    ) {
       // Waits for the rep to reconnect (or the network to return); nothing is lost.
       await release(db(), row.id)
       const wait = err.code === 'network' ? retryDelay(row.attempts, random) : 5 * 60_000
-      await update(row, { state: 'queued', nextAttemptAt: now + wait, error: info }, { at: now, outcome: 'retry', error: info })
+      await update(
+        row,
+        { state: 'queued', nextAttemptAt: now + wait, error: info },
+        { at: now, outcome: 'retry', error: info },
+      )
       return err.code === 'network' ? null : now + wait
     }
     await release(db(), row.id)
@@ -197,7 +218,11 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       await release(db(), row.id)
       const state = await recordFeedback(db(), row.mailboxId, fb, now)
       const until = Math.max(state.cooldownUntil, state.pausedUntil, now + 1000)
-      await update(row, { state: 'queued', nextAttemptAt: until, error: info }, { at: now, outcome: 'retry', error: info })
+      await update(
+        row,
+        { state: 'queued', nextAttemptAt: until, error: info },
+        { at: now, outcome: 'retry', error: info },
+      )
       await emitThrottled(row, until)
       return until
     }
@@ -205,7 +230,11 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       await release(db(), row.id)
       await invalidateToken(row.mailboxId).catch(() => undefined)
       const until = now + 60_000
-      await update(row, { state: 'queued', nextAttemptAt: until, error: info }, { at: now, outcome: 'retry', error: info })
+      await update(
+        row,
+        { state: 'queued', nextAttemptAt: until, error: info },
+        { at: now, outcome: 'retry', error: info },
+      )
       return until
     }
     case 'transient': {
@@ -253,7 +282,10 @@ async function emitThrottled(row: OutboxRow, until: number) {
 async function sendRow(row: OutboxRow, blocked: Map<string, number>): Promise<void> {
   const channel = channelOf(row.channel)
   if (!channel) {
-    await markFailed(row, new DispatchError('channel_unavailable', `The ${row.channel} channel is not available`, [row.channel]))
+    await markFailed(
+      row,
+      new DispatchError('channel_unavailable', `The ${row.channel} channel is not available`, [row.channel]),
+    )
     return
   }
   const { ctx, account } = await contextFor(row)
@@ -277,20 +309,35 @@ async function sendRow(row: OutboxRow, blocked: Map<string, number>): Promise<vo
     const settings = await getSettings()
     const limits = limitsForMailbox(row.mailboxId, account, settings)
     const now = clock()
-    const decision = await reserve(db(), { mailboxId: row.mailboxId, outboxId: row.id, recipients: row.recipientCount, limits, now })
+    // The reservation and the attempt are one transaction, on disk before the network call: a crash
+    // from here on is reconciled, never sent twice, never counted twice.
+    const started: AttemptRecord = { at: now, outcome: 'started' }
+    const log = [...row.log.slice(-19), started]
+    const decision = await reserve(db(), {
+      mailboxId: row.mailboxId,
+      outboxId: row.id,
+      recipients: row.recipientCount,
+      limits,
+      now,
+      onReserved: async () => {
+        await db().outbox.update(row.id, { state: 'sending', attempts: row.attempts + 1, log })
+      },
+    })
     if (!decision.ok) {
-      blocked.set(row.mailboxId, decision.at)
-      await update(row, { nextAttemptAt: decision.at })
-      if (decision.reason !== 'second') await emitThrottled(row, decision.at)
+      const at = Number.isFinite(decision.at) ? decision.at : now + 3600_000
+      blocked.set(row.mailboxId, at)
+      await update(row, { nextAttemptAt: at })
+      if (decision.reason !== 'second') await emitThrottled(row, at)
       return
     }
-    // The attempt is on disk before the network call: a crash from here on is reconciled.
-    await update(row, { state: 'sending', attempts: row.attempts + 1 }, { at: now, outcome: 'started' })
+    Object.assign(row, { state: 'sending', attempts: row.attempts + 1, log })
+    pushStatus(row)
     try {
       const sent = await channel.send(row, ctx, async (patch) => {
         await update(row, patch)
       })
       await markSent(row, sent, 'sent')
+      await recordFeedback(db(), row.mailboxId, { kind: 'sent' }, clock())
     } catch (err) {
       const until = await handleError(row, err, channel)
       if (until) blocked.set(row.mailboxId, until)
@@ -327,7 +374,10 @@ async function runOnce(): Promise<void> {
 
 /** Wakes the worker for the next due row: a timer while alive, an alarm in case it is not. */
 async function scheduleNext(): Promise<void> {
-  const next = await db().outbox.where('[state+nextAttemptAt]').between(['queued', -Infinity], ['queued', Infinity]).first()
+  const next = await db()
+    .outbox.where('[state+nextAttemptAt]')
+    .between(['queued', -Infinity], ['queued', Infinity])
+    .first()
   const sending = await db().outbox.where('state').equals('sending').count()
   clearTimeout(timer)
   let at = next ? Math.max(next.nextAttemptAt, clock()) : undefined

@@ -30,7 +30,8 @@ function placeholder(mount: SidebarMount): void {
   const p = document.createElement('div')
   p.setAttribute('data-dispatch', 'placeholder')
   p.textContent = chrome.i18n.getMessage('sidebar_loading') || '…'
-  p.style.cssText = 'font:13px system-ui,sans-serif;padding:10px 12px;border:1px solid #dadce0;border-radius:8px;background:#fff;color:#5f6368;width:260px'
+  p.style.cssText =
+    'font:13px system-ui,sans-serif;padding:10px 12px;border:1px solid #dadce0;border-radius:8px;background:#fff;color:#5f6368;width:260px'
   mount.shadow.append(p)
 }
 

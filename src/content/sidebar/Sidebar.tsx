@@ -208,10 +208,39 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
     }
   }
 
+  // Optional (off by default): the host's own Send button and Ctrl/Cmd+Enter send with Dispatch.
+  const sendRef = useRef(send)
+  sendRef.current = send
+  const intercept = ctx?.interceptNativeSend === true && connected && !floating
+  useEffect(() => {
+    if (!intercept) return
+    const button = handle.nativeSendButton()
+    const onClick = (e: Event) => {
+      e.preventDefault()
+      e.stopImmediatePropagation()
+      void sendRef.current()
+    }
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) onClick(e)
+    }
+    button?.addEventListener('click', onClick, true)
+    handle.root.addEventListener('keydown', onKey as EventListener, true)
+    return () => {
+      button?.removeEventListener('click', onClick, true)
+      handle.root.removeEventListener('keydown', onKey as EventListener, true)
+    }
+  }, [intercept, handle])
+
   if (collapsed) {
     return (
       <aside className="dsp dsp-collapsed" aria-label={t('sidebar_label')}>
-        <button type="button" className="dsp-expand" aria-expanded="false" onClick={() => setCollapsed(false)} title={t('sidebar_expand')}>
+        <button
+          type="button"
+          className="dsp-expand"
+          aria-expanded="false"
+          onClick={() => setCollapsed(false)}
+          title={t('sidebar_expand')}
+        >
           <span aria-hidden="true">✈</span>
           <span className="dsp-sr">{t('sidebar_expand')}</span>
         </button>
@@ -226,7 +255,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
     <aside className="dsp" aria-label={t('sidebar_label')}>
       <header className="dsp-head">
         <h2 className="dsp-title">{t('extName')}</h2>
-        <button type="button" className="dsp-icon" aria-expanded="true" onClick={() => setCollapsed(true)} title={t('sidebar_collapse')}>
+        <button
+          type="button"
+          className="dsp-icon"
+          aria-expanded="true"
+          onClick={() => setCollapsed(true)}
+          title={t('sidebar_collapse')}
+        >
           <span aria-hidden="true">–</span>
           <span className="dsp-sr">{t('sidebar_collapse')}</span>
         </button>
@@ -251,8 +286,14 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
             ])}
           </p>
         )}
-        {ctx && (!mailbox || mailbox.status !== 'connected') && (
-          <button type="button" className="dsp-button" data-dispatch="connect" onClick={connect} disabled={busy !== null}>
+        {ctx && mailbox?.status !== 'connected' && (
+          <button
+            type="button"
+            className="dsp-button"
+            data-dispatch="connect"
+            onClick={connect}
+            disabled={busy !== null}
+          >
             {busy === 'connect'
               ? t('sidebar_connecting')
               : t(host === 'gmail' ? 'sidebar_connectGmail' : 'sidebar_connectOutlook')}
@@ -271,11 +312,22 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
           <label className="dsp-label" htmlFor={`${uid}-fto`}>
             {t('sidebar_to')}
           </label>
-          <input id={`${uid}-fto`} className="dsp-input" type="email" value={floatTo} onChange={(e) => setFloatTo(e.target.value)} />
+          <input
+            id={`${uid}-fto`}
+            className="dsp-input"
+            type="email"
+            value={floatTo}
+            onChange={(e) => setFloatTo(e.target.value)}
+          />
           <label className="dsp-label" htmlFor={`${uid}-fsub`}>
             {t('sidebar_subject')}
           </label>
-          <input id={`${uid}-fsub`} className="dsp-input" value={floatSubject} onChange={(e) => setFloatSubject(e.target.value)} />
+          <input
+            id={`${uid}-fsub`}
+            className="dsp-input"
+            value={floatSubject}
+            onChange={(e) => setFloatSubject(e.target.value)}
+          />
         </section>
       )}
 
@@ -284,7 +336,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
           {t('sidebar_template')}
         </label>
         <div className="dsp-row">
-          <select id={`${uid}-tpl`} className="dsp-input" value={templateId} onChange={(e) => setTemplateId(e.target.value)} data-dispatch="template">
+          <select
+            id={`${uid}-tpl`}
+            className="dsp-input"
+            value={templateId}
+            onChange={(e) => setTemplateId(e.target.value)}
+            data-dispatch="template"
+          >
             <option value="">{templates.length ? t('sidebar_templateNone') : t('sidebar_templateEmpty')}</option>
             {templates.map((tpl) => (
               <option key={tpl.id} value={tpl.id}>
@@ -292,7 +350,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
               </option>
             ))}
           </select>
-          <button type="button" className="dsp-button dsp-secondary" onClick={insertTemplate} disabled={!templateId} data-dispatch="insert-template">
+          <button
+            type="button"
+            className="dsp-button dsp-secondary"
+            onClick={insertTemplate}
+            disabled={!templateId}
+            data-dispatch="insert-template"
+          >
             {t('sidebar_insert')}
           </button>
         </div>
@@ -308,7 +372,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
           {t('sidebar_campaign')}
         </label>
         <div className="dsp-row">
-          <select id={`${uid}-cmp`} className="dsp-input" value={campaignId} onChange={(e) => setCampaignId(e.target.value)} data-dispatch="campaign">
+          <select
+            id={`${uid}-cmp`}
+            className="dsp-input"
+            value={campaignId}
+            onChange={(e) => setCampaignId(e.target.value)}
+            data-dispatch="campaign"
+          >
             <option value="">{campaigns.length ? t('sidebar_campaignNone') : t('sidebar_campaignEmpty')}</option>
             {campaigns.map((c) => (
               <option key={c.id} value={c.id}>
@@ -316,7 +386,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
               </option>
             ))}
           </select>
-          <button type="button" className="dsp-button dsp-secondary" onClick={enrol} disabled={!campaignId || busy !== null} data-dispatch="enrol">
+          <button
+            type="button"
+            className="dsp-button dsp-secondary"
+            onClick={enrol}
+            disabled={!campaignId || busy !== null}
+            data-dispatch="enrol"
+          >
             {t('sidebar_addToCampaign')}
           </button>
         </div>
@@ -324,7 +400,12 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
 
       <section className="dsp-section">
         <label className="dsp-check">
-          <input type="checkbox" checked={scheduleOn} onChange={(e) => setScheduleOn(e.target.checked)} data-dispatch="schedule" />
+          <input
+            type="checkbox"
+            checked={scheduleOn}
+            onChange={(e) => setScheduleOn(e.target.checked)}
+            data-dispatch="schedule"
+          />
           {t('sidebar_sendLater')}
         </label>
         {scheduleOn && (
@@ -333,11 +414,23 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
             <label className="dsp-label" htmlFor={`${uid}-date`}>
               {t('sidebar_date')}
             </label>
-            <input id={`${uid}-date`} className="dsp-input" type="date" value={date} onChange={(e) => setDate(e.target.value)} />
+            <input
+              id={`${uid}-date`}
+              className="dsp-input"
+              type="date"
+              value={date}
+              onChange={(e) => setDate(e.target.value)}
+            />
             <label className="dsp-label" htmlFor={`${uid}-time`}>
               {t('sidebar_time')}
             </label>
-            <input id={`${uid}-time`} className="dsp-input" type="time" value={time} onChange={(e) => setTime(e.target.value)} />
+            <input
+              id={`${uid}-time`}
+              className="dsp-input"
+              type="time"
+              value={time}
+              onChange={(e) => setTime(e.target.value)}
+            />
             <label className="dsp-label" htmlFor={`${uid}-tz`}>
               {t('sidebar_timeZone')}
             </label>
@@ -361,11 +454,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
         <section className="dsp-section dsp-budget" aria-live="polite" data-dispatch="budget">
           <p>{t('sidebar_budget', [budget.minuteRemaining, budget.dayRemaining])}</p>
           <p className="dsp-muted" data-dispatch="eta">
-            {scheduledAt !== undefined && !Number.isNaN(scheduledAt)
-              ? t('sidebar_etaScheduled', formatTime(Math.max(scheduledAt, budget.eta)))
-              : budget.eta <= Date.now() + 1000
-                ? t('sidebar_etaNow')
-                : t('sidebar_etaLater', [formatTime(budget.eta, { timeStyle: 'short' }), formatRelative(budget.eta)])}
+            {budget.eta < 0
+              ? t('sidebar_etaNever')
+              : scheduledAt !== undefined && !Number.isNaN(scheduledAt)
+                ? t('sidebar_etaScheduled', formatTime(Math.max(scheduledAt, budget.eta)))
+                : budget.eta <= Date.now() + 1000
+                  ? t('sidebar_etaNow')
+                  : t('sidebar_etaLater', [formatTime(budget.eta, { timeStyle: 'short' }), formatRelative(budget.eta)])}
           </p>
         </section>
       )}

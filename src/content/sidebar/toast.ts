@@ -46,7 +46,8 @@ function ensureHost(): HTMLElement {
 function label(s: OutboxStatus): string {
   switch (s.state) {
     case 'queued':
-      if (s.eta && s.eta > Date.now() + 2000) return t('toast_queued', [formatTime(s.eta, { timeStyle: 'short' }), formatRelative(s.eta)])
+      if (s.eta && s.eta > Date.now() + 2000)
+        return t('toast_queued', [formatTime(s.eta, { timeStyle: 'short' }), formatRelative(s.eta)])
       return t('toast_queuedNow')
     case 'sending':
       return t('toast_sending')

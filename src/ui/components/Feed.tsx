@@ -27,7 +27,7 @@ export function eventLink(e: FeedEvent): string {
 
 /** The live feed: newest first, grouped by day; every text comes from mail and is rendered as text. */
 export function Feed({ compact = false }: { compact?: boolean }) {
-  const events = useLive(() => db().feed.orderBy('at').reverse().limit(FEED_PAGE).toArray(), [], [] as FeedEvent[])
+  const events = useLive(() => db().feed.orderBy('at').reverse().limit(FEED_PAGE).toArray(), '', [] as FeedEvent[])
   const groups = useMemo(() => {
     const out: { day: string; items: FeedEvent[] }[] = []
     for (const e of events) {
@@ -54,7 +54,12 @@ export function Feed({ compact = false }: { compact?: boolean }) {
         <span className="muted small" aria-live="polite">
           {t('feed_unread', String(unread))}
         </span>
-        <button type="button" className="link" onClick={() => void call('feed.markAllRead', {})} disabled={unread === 0}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => void call('feed.markAllRead', {})}
+          disabled={unread === 0}
+        >
           {t('feed_markAllRead')}
         </button>
       </div>
@@ -77,10 +82,16 @@ export function Feed({ compact = false }: { compact?: boolean }) {
                 {e.subject && <div className="muted small">{e.subject}</div>}
                 {e.detail && e.kind !== 'throttled' && <div className="small">{e.detail}</div>}
                 {e.kind === 'throttled' && e.detail && (
-                  <div className="small">{t('feed_throttledUntil', formatTime(Date.parse(e.detail), { timeStyle: 'short' }))}</div>
+                  <div className="small">
+                    {t('feed_throttledUntil', formatTime(Date.parse(e.detail), { timeStyle: 'short' }))}
+                  </div>
                 )}
                 {e.read === 0 && e.id !== undefined && (
-                  <button type="button" className="link small" onClick={() => void call('feed.markRead', { ids: [e.id!] })}>
+                  <button
+                    type="button"
+                    className="link small"
+                    onClick={() => void call('feed.markRead', { ids: [e.id!] })}
+                  >
                     {t('feed_markRead')}
                   </button>
                 )}

@@ -31,12 +31,14 @@ export function Queue() {
         db().outbox.where('state').equals('queued').toArray(),
         db().outbox.where('state').equals('sending').toArray(),
       ])
-      return [...sending, ...queued].sort((a, b) => Math.max(a.nextAttemptAt, a.notBefore) - Math.max(b.nextAttemptAt, b.notBefore))
+      return [...sending, ...queued].sort(
+        (a, b) => Math.max(a.nextAttemptAt, a.notBefore) - Math.max(b.nextAttemptAt, b.notBefore),
+      )
     },
-    [],
+    'queue',
     [] as OutboxRow[],
   )
-  const accounts = useLive(() => db().accounts.toArray(), [], [] as Account[])
+  const accounts = useLive(() => db().accounts.toArray(), 'accounts', [] as Account[])
   const { error, run } = useAction()
   const byMailbox = new Map<string, OutboxRow[]>()
   for (const r of rows) byMailbox.set(r.mailboxId, [...(byMailbox.get(r.mailboxId) ?? []), r])
@@ -71,7 +73,11 @@ export function Queue() {
                       : t('queue_eta', [formatTime(eta), formatRelative(eta)])}
                     {r.error && <span className="warn">{errorText(r.error)}</span>}
                     {r.state === 'queued' && (
-                      <button type="button" onClick={() => run(() => call('outbox.cancel', { id: r.id }))} data-dispatch="cancel">
+                      <button
+                        type="button"
+                        onClick={() => run(() => call('outbox.cancel', { id: r.id }))}
+                        data-dispatch="cancel"
+                      >
                         {t('queue_cancel')}
                       </button>
                     )}
@@ -90,7 +96,7 @@ export function Queue() {
 export function Failed() {
   const rows = useLive(
     () => db().outbox.where('state').equals('failed').reverse().sortBy('createdAt'),
-    [],
+    '',
     [] as OutboxRow[],
   )
   const { error, run } = useAction()
@@ -112,12 +118,18 @@ export function Failed() {
             {r.error && (
               <div className="error small" data-dispatch="failed-error">
                 {errorText(r.error)}
-                {r.error.message && errorText(r.error) !== r.error.message && <div className="muted">{r.error.message}</div>}
+                {r.error.message && errorText(r.error) !== r.error.message && (
+                  <div className="muted">{r.error.message}</div>
+                )}
               </div>
             )}
             <div className="row small">
               <span className="muted">{formatTime(r.log.at(-1)?.at ?? r.createdAt)}</span>
-              <button type="button" onClick={() => run(() => call('outbox.resend', { id: r.id }))} data-dispatch="resend">
+              <button
+                type="button"
+                onClick={() => run(() => call('outbox.resend', { id: r.id }))}
+                data-dispatch="resend"
+              >
                 {t('failed_resend')}
               </button>
             </div>

@@ -15,7 +15,8 @@ export function TabList<T extends string>({
   const refs = useRef<(HTMLButtonElement | null)[]>([])
   const onKey = (e: React.KeyboardEvent, i: number) => {
     const dir = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0
-    const next = e.key === 'Home' ? 0 : e.key === 'End' ? tabs.length - 1 : dir ? (i + dir + tabs.length) % tabs.length : -1
+    const next =
+      e.key === 'Home' ? 0 : e.key === 'End' ? tabs.length - 1 : dir ? (i + dir + tabs.length) % tabs.length : -1
     if (next < 0) return
     e.preventDefault()
     onChange(tabs[next]!.id)
