@@ -63,6 +63,12 @@ export function boot(registry: HostRegistry): void {
     }
   }
 
+  let floatingId: string | null = null
+  const detachFloating = () => {
+    if (floatingId) detach(floatingId)
+    floatingId = null
+  }
+
   watchComposes(document, registry, {
     added(handle) {
       if (entries.has(handle.id)) return
@@ -81,11 +87,6 @@ export function boot(registry: HostRegistry): void {
 
   // Fallback: a multi-line editor the registry did not recognise as a compose (a host redesign)
   // gets a floating panel when the rep starts writing in it, so Dispatch keeps working.
-  let floatingId: string | null = null
-  function detachFloating() {
-    if (floatingId) detach(floatingId)
-    floatingId = null
-  }
   document.addEventListener(
     'focusin',
     (event) => {

@@ -273,7 +273,7 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
         </h3>
         {!ctx && !ctxError && <p className="dsp-muted">{t('sidebar_loading')}</p>}
         {ctxError && (
-          <p className="dsp-error" role="alert">
+          <p className="dsp-error" role="alert" data-dispatch="error" data-code={ctxError.code} title={ctxError.message}>
             {errorText(ctxError)}
           </p>
         )}
@@ -481,7 +481,7 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
       </div>
 
       {error && (
-        <p className="dsp-error" role="alert" data-dispatch="error" data-code={error.code}>
+        <p className="dsp-error" role="alert" data-dispatch="error" data-code={error.code} title={error.message}>
           {errorText(error)}
         </p>
       )}
