@@ -36,6 +36,7 @@ export const handlers: Handlers = {
     if (sender.kind !== 'content')
       throw new DispatchError('forbidden', 'Only a compose in Gmail or Outlook can send from a compose')
     const row = await enqueue({
+      requestId: p.requestId,
       origin: 'compose',
       host: sender.host,
       tabId: sender.tabId,
@@ -137,8 +138,8 @@ export const handlers: Handlers = {
     return resend(id)
   },
 
-  async 'outbox.sendFromPage'({ message, channel, scheduledAt }) {
-    const row = await enqueue({ origin: 'page', message, pageChannel: channel, scheduledAt })
+  async 'outbox.sendFromPage'({ requestId, message, channel, scheduledAt }) {
+    const row = await enqueue({ requestId, origin: 'page', message, pageChannel: channel, scheduledAt })
     return statusOf(row)
   },
 

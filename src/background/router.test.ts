@@ -122,6 +122,7 @@ describe('router: payload validation', () => {
     const send = await route(
       {
         type: 'compose.send',
+        requestId: '6f1c4c8e-5d43-4d0e-9a53-0d8a1f0b7e21',
         composeId: 'c1',
         accountHint: { address: null, accountIndex: null },
         message: { to: ['a@b.c'], cc: [], bcc: [], subject: 's', html: '', text: '' },

@@ -76,6 +76,8 @@ export const contentRequests = {
   'diag.ping': z.object({ echo: shortText }),
   'compose.context': z.object({ accountHint, recipients: addressList, composeId: id }),
   'compose.send': z.object({
+    /** Chosen by the caller per Send click: a retried request never queues the message twice. */
+    requestId: z.uuid(),
     composeId: id,
     accountHint,
     message: outgoingMessageSchema,
@@ -107,6 +109,7 @@ export const pageRequests = {
   'outbox.cancel': z.object({ id }),
   'outbox.resend': z.object({ id }),
   'outbox.sendFromPage': z.object({
+    requestId: z.uuid(),
     message: outgoingMessageSchema,
     channel: channelKind.optional(),
     scheduledAt: z.number().int().nonnegative().optional(),

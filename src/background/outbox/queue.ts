@@ -9,6 +9,8 @@ import { getSettings } from '../settings.ts'
 import { kick } from './scheduler.ts'
 
 export interface EnqueueInput {
+  /** Idempotency key from the caller; becomes the outbox id (and X-Dispatch-Id). */
+  requestId?: string
   origin: SendOrigin
   /** Derived by the worker from the sender tab's origin, never from a payload. */
   host?: HostKind
@@ -35,6 +37,16 @@ export interface EnqueueInput {
  */
 export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
   const now = input.now ?? Date.now()
+  if (input.requestId) {
+    // A retried request (the worker was stopped before it could answer) gets the first answer.
+    const existing = await db().outbox.get(input.requestId)
+    if (existing) {
+      if (existing.tabId !== input.tabId || existing.origin !== input.origin) {
+        throw new DispatchError('forbidden', 'That request id belongs to another send')
+      }
+      return existing
+    }
+  }
   const settings = await getSettings()
   const channel =
     input.origin === 'page' && input.pageChannel
@@ -74,7 +86,7 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
   const recipients = validateOutgoing(input.message, limits.perMessageRecipients)
   const notBefore = Math.max(now, input.scheduledAt ?? now)
   const row: OutboxRow = {
-    id: crypto.randomUUID(),
+    id: input.requestId ?? crypto.randomUUID(),
     mailboxId,
     channel,
     origin: input.origin,

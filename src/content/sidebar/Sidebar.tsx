@@ -191,6 +191,7 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
     }
     try {
       const status = await call('compose.send', {
+        requestId: crypto.randomUUID(),
         composeId: handle.id,
         accountHint: mailboxHint(),
         message,
