@@ -65,7 +65,10 @@ export const OUTLOOK_SELECTORS = {
   /** Reply quote markers Outlook writes into a reply body. */
   replyQuote: { css: '#appendonsend, #divRplyFwdMsg', fixtures: REPLY },
   /** The account manager shows the signed-in address. */
-  accountAddress: { css: '#mectrl_currentAccount_secondary', fixtures: [...READING, ...NEW] },
+  accountAddress: {
+    css: '#mectrl_currentAccount_secondary',
+    fixtures: [...READING, 'outlook-2026-11-compose-new.html'],
+  },
   /** The app name link carries the address as login_hint. */
   appNameLink: { css: 'a#O365_AppName[href*="login_hint="]', fixtures: [...READING, ...NEW] },
 } as const satisfies Record<string, SelectorEntry>

@@ -32,8 +32,8 @@ interface Tracked {
 }
 
 // Gmail moves a compose to the full-screen layer by detaching and re-attaching it; the two halves may land
-// in different frames. A compose is reported removed only if it is still gone one frame later.
-const REMOVAL_GRACE_FRAMES = 1
+// in different frames. A compose is reported removed only if it is still gone two frames later (~33 ms).
+const REMOVAL_GRACE_FRAMES = 2
 
 export function watchComposes(doc: Document, registry: HostRegistry, events: ComposeEvents): ComposeWatcher {
   const view = doc.defaultView

@@ -106,10 +106,13 @@ export function editableText(root: Element): string {
     if (block && out.length > 0 && !out.endsWith('\n')) out += '\n'
   }
   for (const child of Array.from(root.childNodes)) walk(child)
+  // Trailing blanks go, except in the "-- " signature delimiter, which mail readers key on.
   return out
-    .replace(/[ \t]+\n/g, '\n')
+    .split('\n')
+    .map((line) => (line === '-- ' ? line : line.replace(/[ \t]+$/, '')))
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
-    .trim()
+    .replace(/^\s+|\s+$/g, '')
 }
 
 // The caret the rep last left in each editable body, so that clicking in the sidebar (which moves focus)

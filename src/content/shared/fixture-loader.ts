@@ -32,23 +32,45 @@ export function loadFixture(name: string, options: { url?: string; behaviour?: b
   const html = fixtureSource(name)
   const win = window as unknown as HappyWindow & Record<string, unknown>
   if (options.url) win.happyDOM?.setURL(options.url)
-  const parsed = new DOMParser().parseFromString(html, 'text/html')
-  const scripts = Array.from(parsed.querySelectorAll('script[data-fixture-behaviour]')).map((s) => s.textContent ?? '')
-  for (const s of Array.from(parsed.querySelectorAll('script'))) s.remove()
-  document.documentElement.lang = parsed.documentElement.lang
-  document.head.innerHTML = parsed.head.innerHTML
-  document.body.className = parsed.body.className
-  document.body.innerHTML = parsed.body.innerHTML
-  document.title = parsed.title
+  const scripts: string[] = []
+  // One parse (happy-dom parses slowly): scripts are cut out and run by hand; the inert templates the
+  // scripts instantiate are kept only when the behaviour runs.
+  // The opening comment names <script>/<template>: skip it before cutting those out.
+  const page = html.slice(Math.max(0, html.search(/<!doctype/i)))
+  let markup = page.replace(/<script\b[^>]*>([\s\S]*?)<\/script>/g, (_all, code: string) => {
+    scripts.push(code)
+    return ''
+  })
+  if (!options.behaviour) markup = markup.replace(/<template\b[\s\S]*?<\/template>/g, '')
+  const lang = /<html[^>]*\blang="([^"]*)"/.exec(markup)?.[1] ?? ''
+  const bodyClass = /<body[^>]*\bclass="([^"]*)"/.exec(markup)?.[1] ?? ''
+  document.documentElement.innerHTML = markup.slice(markup.indexOf('<head'), markup.lastIndexOf('</html>'))
+  document.documentElement.lang = lang
+  document.body.className = bodyClass
   delete win.__fixture
   delete win.__fixtureNativeSends
+  // The document outlives each load here (unlike a page load), so the previous fixture's listeners go.
+  for (const [type, listener] of behaviourListeners.splice(0)) document.removeEventListener(type, listener)
   if (!options.behaviour) return null
-  for (const code of scripts) new Function(code)()
+  const ownAdd = Object.hasOwn(document, 'addEventListener')
+  const add = document.addEventListener
+  document.addEventListener = function (this: Document, type: string, listener: EventListener, opts?: unknown) {
+    behaviourListeners.push([type, listener])
+    return add.call(this, type, listener, opts as AddEventListenerOptions)
+  } as Document['addEventListener']
+  try {
+    for (const code of scripts) new Function(code)()
+  } finally {
+    if (ownAdd) document.addEventListener = add
+    else delete (document as Partial<Document>).addEventListener
+  }
   return (win.__fixture as FixtureApi | undefined) ?? null
 }
 
+const behaviourListeners: Array<[string, EventListener]> = []
+
 /** Waits for the fixture's "a tick later" timers and a couple of animation frames. */
-export async function settle(frames = 3): Promise<void> {
+export async function settle(frames = 4): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0))
   for (let i = 0; i < frames; i++) await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)))
 }
