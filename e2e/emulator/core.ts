@@ -60,6 +60,8 @@ export interface Rejection {
   lang?: NdrLang
   /** Enhanced status to report (defaults: hard 5.1.1, soft 5.2.2). */
   status?: string
+  /** Exchange NDR sender: the MicrosoftExchange system mailbox (default) or postmaster. */
+  exchangeFrom?: 'microsoftexchange' | 'postmaster'
 }
 
 export interface Account {
@@ -250,6 +252,7 @@ export class EmulatorCore {
             lang: rejection.lang ?? sender.lang,
             kind: rejection.kind,
             status: rejection.status,
+            exchangeFrom: rejection.exchangeFrom,
             senderAddress: sender.address,
             senderName: sender.displayName,
             tenant: sender.tenant,

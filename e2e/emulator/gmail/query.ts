@@ -194,7 +194,7 @@ export function parseGmailQuery(q: string): ParsedQuery {
     if (t.kind === '(') return and(parseSequence(')'))
     if (t.kind === '{') return or(parseSequence('}'))
     if (t.kind === ')' || t.kind === '}' || t.kind === 'OR') return () => true
-    const match = t.quoted ? null : /^([a-z_]+):(.*)$/i.exec(t.text)
+    const match = t.quoted ? null : /^([a-z0-9_]+):(.*)$/i.exec(t.text)
     if (!match) return term(null, t.text)
     const key = match[1]!.toLowerCase()
     const value = match[2]!

@@ -1,5 +1,4 @@
 /** Exchange-side mailbox operations: drafts as properties, MIME derived from them, folder moves. */
-import { randomBytes } from 'node:crypto'
 import type { Account } from '../core.ts'
 import { seedMessage } from '../gmail/mailbox.ts'
 import { buildMessage, type EmailAddress, htmlToText, messageIds, parseMessageHeaders } from '../mime.ts'
@@ -10,15 +9,16 @@ import {
   newExchangeMessageId,
   newGraphId,
   StoredMessage,
+  uniqueTail,
 } from '../store.ts'
 
 export function newChangeKey(): string {
-  return `CQAAABYAAAA${randomBytes(15).toString('base64').replace(/\//g, '_')}`
+  return `CQAAABYAAAA${uniqueTail()}`
 }
 
 /** Thread-Index: 22 bytes (a FILETIME prefix and a GUID), base64. */
 export function newConversationIndex(): string {
-  return randomBytes(22).toString('base64')
+  return Buffer.from(`${uniqueTail()}${uniqueTail()}`, 'base64').subarray(0, 22).toString('base64')
 }
 
 export function graphState(at: number, internetMessageId: string, partial: Partial<GraphState> = {}): GraphState {
