@@ -154,3 +154,19 @@ export const test = base.extend<Fixtures>({
 })
 
 export { expect } from '@playwright/test'
+
+/**
+ * Completes a sign-in in the emulator's consent window: `trigger` starts it (a click on Connect),
+ * the auth window opens as a page, and the account is chosen there.
+ */
+export async function signInThrough(ctx: BrowserContext, trigger: () => Promise<void>, address: string): Promise<void> {
+  const popup = ctx.waitForEvent('page', { predicate: (p) => p.url().includes('127.0.0.1') || p.url() === 'about:blank' })
+  await trigger()
+  const auth = await popup
+  try {
+    await auth.locator(`[data-account="${address}"]`).click({ timeout: 10_000 })
+  } catch (err) {
+    // The window closes itself as soon as the redirect lands; the flow's result is what counts.
+    if (!/closed/i.test(String(err))) throw err
+  }
+}
