@@ -53,42 +53,59 @@ export interface MimeMessage {
   partCount: number
 }
 
-const asciiDecoder = new TextDecoder('utf-8')
+const utf8Decoder = new TextDecoder('utf-8')
+// The WHATWG "windows-1252" decoder: one char per byte, natively. Browsers map 0x80–0x9F to the
+// windows-1252 characters, Node maps every byte to the same code point; both are one-to-one, so a
+// byte string may hold either form and `byteStringToBytes` undoes both.
+const byteDecoder = new TextDecoder('windows-1252')
 
-/** Turns any accepted input into a byte string (char code = byte value). */
+/** windows-1252 characters for bytes 0x80–0x9F (the undefined five keep their C1 code point). */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+]
+const CP1252_BYTE = new Map(CP1252_HIGH.map((c, i) => [c, 0x80 + i]))
+
+/** Turns any accepted input into a byte string (one char per byte, see `byteDecoder`). */
 export function toByteString(raw: string | Uint8Array | ArrayBuffer): string {
   if (typeof raw === 'string') {
     // A JS string may hold non-Latin-1 text; store it as UTF-8 bytes so every part decodes alike.
     if (!/[^\x00-\xff]/.test(raw)) return raw
-    return bytesToByteString(new TextEncoder().encode(raw))
+    return byteDecoder.decode(new TextEncoder().encode(raw))
   }
-  const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw)
-  return bytesToByteString(bytes)
-}
-
-function bytesToByteString(bytes: Uint8Array): string {
-  // Pure ASCII (the common case for DSNs) decodes natively; otherwise build chars from bytes.
-  let ascii = true
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) {
-      ascii = false
-      break
-    }
-  }
-  if (ascii) return asciiDecoder.decode(bytes)
-  const CHUNK = 8192
-  const out: string[] = []
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    out.push(String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]))
-  }
-  return out.join('')
+  return byteDecoder.decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw))
 }
 
 export function byteStringToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length)
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    out[i] = c < 0x100 ? c : (CP1252_BYTE.get(c) ?? 0x3f)
+  }
   return out
 }
+
+/** Byte string → text for windows-1252 and its aliases (latin1, us-ascii), the same in every runtime. */
+function decodeWindows1252(bytes: string): string {
+  return bytes.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80]!))
+}
+
+const WINDOWS_1252_LABELS = new Set([
+  'windows-1252',
+  'cp1252',
+  'x-cp1252',
+  'iso-8859-1',
+  'iso8859-1',
+  'iso_8859-1',
+  'latin1',
+  'l1',
+  'us-ascii',
+  'ascii',
+  'ansi_x3.4-1968',
+  'cp819',
+  'ibm819',
+  'iso-ir-100',
+])
 
 /** Index of the blank line ending the header block that starts at `start`, and where the body starts. */
 function findHeaderEnd(src: string, start: number, end: number): { headerEnd: number; bodyStart: number } {
@@ -125,11 +142,6 @@ export function parseHeaderBlock(src: string, start: number, end: number): Heade
   let pos = start
   let name = ''
   let value = ''
-  const flush = (): void => {
-    if (name && fields.length < MAX_HEADER_FIELDS) fields.push({ name, value: value.trim() })
-    name = ''
-    value = ''
-  }
   while (pos < limit) {
     let nl = src.indexOf('\n', pos)
     if (nl < 0 || nl > limit) nl = limit
@@ -139,23 +151,34 @@ export function parseHeaderBlock(src: string, start: number, end: number): Heade
     if (c === 32 || c === 9) {
       if (name) value += ` ${src.slice(pos, lineEnd).trim()}`
     } else if (lineEnd > pos) {
-      const colon = src.indexOf(':', pos)
-      if (colon > pos && colon < lineEnd) {
-        flush()
-        const n = src.slice(pos, colon).trim().toLowerCase()
-        // A field name is printable ASCII without spaces; anything else is garbage or body text.
-        if (/^[\x21-\x39\x3b-\x7e]+$/.test(n)) {
-          name = n
-          value = src.slice(colon + 1, lineEnd)
+      // A field name is printable ASCII up to the colon (trailing blanks tolerated); a line
+      // without one is garbage or a broken continuation.
+      let colon = -1
+      let valid = true
+      for (let i = pos; i < lineEnd; i++) {
+        const ch = src.charCodeAt(i)
+        if (ch === 58) {
+          colon = i
+          break
         }
+        if (ch < 33 || ch > 126) {
+          if (ch === 32 || ch === 9) continue
+          valid = false
+          break
+        }
+      }
+      if (colon > pos && valid) {
+        if (name && fields.length < MAX_HEADER_FIELDS) fields.push({ name, value: value.trim() })
+        name = src.slice(pos, colon).trim().toLowerCase()
+        value = src.slice(colon + 1, lineEnd)
+        if (name.indexOf(' ') >= 0 || name.indexOf('\t') >= 0) name = ''
       } else if (name) {
-        // A broken continuation line without leading white space: keep it with the field.
         value += ` ${src.slice(pos, lineEnd).trim()}`
       }
     }
     pos = nl + 1
   }
-  flush()
+  if (name && fields.length < MAX_HEADER_FIELDS) fields.push({ name, value: value.trim() })
   return fields
 }
 
@@ -386,17 +409,18 @@ export function decodeQuotedPrintable(body: string): string {
 
 /** Decodes a byte string in `charset` to text; unknown charsets fall back to UTF-8, then windows-1252. */
 export function decodeCharset(bytes: string, charset: string | undefined): string {
-  if (!/[^\x00-\x7f]/.test(bytes) && !/^(?:utf-?16|utf-?32|ucs-?2)/i.test(charset ?? '')) {
-    // 7-bit data: only ISO-2022 and UTF-7 need work.
-    if (!charset || !/2022|utf-?7/i.test(charset)) return bytes
+  const label = (charset ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/^["']|["']$/g, '')
+  if (!/[^\x00-\x7f]/.test(bytes)) {
+    // 7-bit data: only ISO-2022, UTF-7 and the wide encodings need a decoder.
+    if (!/2022|utf-?7|utf-?16|utf-?32|ucs-?2/.test(label)) return bytes
+  } else if (WINDOWS_1252_LABELS.has(label)) {
+    return decodeWindows1252(bytes)
   }
-  const label =
-    (charset ?? 'utf-8')
-      .trim()
-      .toLowerCase()
-      .replace(/^["']|["']$/g, '') || 'utf-8'
-  const d = decoderFor(label === 'us-ascii' || label === 'ascii' ? 'utf-8' : label)
   const arr = byteStringToBytes(bytes)
+  const d = decoderFor(label || 'utf-8')
   if (d) {
     try {
       return d.decode(arr)
@@ -404,9 +428,9 @@ export function decodeCharset(bytes: string, charset: string | undefined): strin
       // fall through
     }
   }
-  const utf8 = asciiDecoder.decode(arr)
+  const utf8 = utf8Decoder.decode(arr)
   if (utf8.indexOf('\ufffd') < 0) return utf8
-  return decoderFor('windows-1252')?.decode(arr) ?? bytes
+  return decodeWindows1252(bytes)
 }
 
 /** The decoded text of a leaf part, at most `maxBytes` of its (transfer-decoded) body. */

@@ -1,5 +1,5 @@
 // Which MTA or provider wrote a report, from header and prose signatures (informational).
-import { type HeaderField, headerValue } from './mime.ts'
+import type { HeaderField } from './mime.ts'
 
 interface Signature {
   mta: string
@@ -14,6 +14,9 @@ export const MTA_SIGNATURES: readonly Signature[] = [
   { mta: 'amazonses', headers: /amazonses\.com|x-ses-outgoing/i, text: /amazon ses|amazonses\.com/i },
   { mta: 'sendgrid', headers: /sendgrid\.(?:net|com)/i, text: /sendgrid/i },
   { mta: 'mimecast', headers: /mimecast/i, text: /mimecast/i },
+  { mta: 'mcafee', headers: /mcafee/i, text: /mcafee/i },
+  { mta: 'surfcontrol', headers: /surfcontrol/i, text: /surfcontrol/i },
+  { mta: 'mfilter', text: /^-+(?:server message|original mail info)/im },
   { mta: 'office365', headers: /\.outlook\.com|\.onmicrosoft\.com|x-ms-exchange-crosstenant/i },
   { mta: 'outlook.com', headers: /@(?:hotmail|outlook|live|msn)\.[a-z.]+/i },
   {
@@ -45,15 +48,38 @@ export const MTA_SIGNATURES: readonly Signature[] = [
   { mta: 'notes', text: /lotus notes/i },
 ]
 
-export function detectMta(headers: HeaderField[], from: string, prose: string): string | null {
-  const hs = `${from}\n${headerValue(headers, 'message-id') ?? ''}\n${headers
-    .filter((h) => h.name.startsWith('x-') || h.name === 'return-path')
-    .slice(0, 40)
-    .map((h) => `${h.name}: ${h.value.slice(0, 300)}`)
-    .join('\n')}`
-  const text = prose.length > 8000 ? prose.slice(0, 8000) : prose
-  for (const sig of MTA_SIGNATURES) {
-    if (sig.headers?.test(hs) || sig.text?.test(text)) return sig.mta
-  }
+// One scan per source: the signatures joined into a single pattern with a named group each.
+const TEXT_SIGNATURES = combine(MTA_SIGNATURES.map((s) => s.text))
+const HEADER_SIGNATURES = combine(MTA_SIGNATURES.map((s) => s.headers))
+
+function combine(patterns: Array<RegExp | undefined>): RegExp {
+  const alts: string[] = []
+  patterns.forEach((p, i) => {
+    if (p) alts.push(`(?<s${i}>${p.source})`)
+  })
+  return new RegExp(alts.join('|'), 'im')
+}
+
+function firstSignature(re: RegExp, text: string): string | null {
+  const m = re.exec(text)
+  if (!m?.groups) return null
+  for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) return MTA_SIGNATURES[Number(k.slice(1))]!.mta
   return null
+}
+
+const HEADER_NAMES = new Set(['message-id', 'x-mailer', 'return-path'])
+
+/** The family that wrote a report: its prose first (most specific), then its headers. */
+export function detectMta(headers: HeaderField[], from: string, prose: string): string | null {
+  const text = prose.length > 2000 ? prose.slice(0, 2000) : prose
+  const byText = firstSignature(TEXT_SIGNATURES, text)
+  if (byText) return byText
+  let hs = from
+  for (const h of headers) {
+    if (HEADER_NAMES.has(h.name) || h.name.startsWith('x-')) {
+      hs += `\n${h.name}: ${h.value.slice(0, 120)}`
+      if (hs.length > 3000) break
+    }
+  }
+  return firstSignature(HEADER_SIGNATURES, hs)
 }
