@@ -1,7 +1,7 @@
 /**
  * Runs the emulator on its own:
  *   npx tsx e2e/emulator/main.ts --port 47812 [--google rep@example.com] [--microsoft rep@contoso.com]
- *     [--seed 1000] [--ndr-delay 2000] [--limits]
+ *     [--inbox 1000] [--ndr-delay 2000] [--limits]
  * Without accounts it adds one of each provider. Stops on Ctrl-C.
  */
 import { parseArgs } from 'node:util'
@@ -12,7 +12,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '47812' },
     google: { type: 'string', multiple: true },
     microsoft: { type: 'string', multiple: true },
-    seed: { type: 'string' },
+    inbox: { type: 'string' },
     'ndr-delay': { type: 'string' },
     limits: { type: 'boolean', default: false },
   },
@@ -27,7 +27,7 @@ const google = values.google ?? (values.microsoft ? [] : ['rep@dispatch-demo.exa
 const microsoft = values.microsoft ?? (values.google ? [] : ['rep@contoso.example'])
 for (const address of google) emu.addAccount({ provider: 'google', address })
 for (const address of microsoft) emu.addAccount({ provider: 'microsoft', address })
-if (values.seed) for (const a of emu.accounts()) emu.seedInbox(a.address, Number(values.seed))
+if (values.inbox) for (const a of emu.accounts()) emu.seedInbox(a.address, Number(values.inbox))
 console.log(`emulator listening on ${emu.url}`)
 for (const a of emu.accounts()) console.log(`  ${a.provider.padEnd(9)} ${a.address}`)
 console.log(`control: ${emu.url}/__emulator`)

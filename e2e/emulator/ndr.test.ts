@@ -51,6 +51,8 @@ describe('Gmail-style DSN', () => {
     expect(ndr.headers['auto-submitted']).toBe('auto-replied')
     expect(ndr.headers['in-reply-to']).toBe(sent.messageId)
     expect(ndr.labelIds).toContain('INBOX')
+    // Filed in the conversation of the message that bounced.
+    expect(ndr.threadId).toBe(sent.threadId)
     const { tree, types } = parts(ndr.rawBytes)
     expect(tree.mimeType).toBe('multipart/report')
     expect(tree.params['report-type']).toBe('delivery-status')
@@ -103,6 +105,8 @@ describe('Exchange-style NDR', () => {
       emu.mailbox(MS).inbox.find((m) => m.headers['in-reply-to'] === internetMessageId),
     )
     expect(ndr.subject).toBe('Unzustellbar: Angebot Größe')
+    const sentItem = emu.mailbox(MS).sent.find((m) => m.internetMessageId === internetMessageId)!
+    expect(ndr.threadId).toBe(sentItem.threadId)
     expect(ndr.headers.from).toBe(`Microsoft Outlook <${EXCHANGE_SYSTEM_MAILBOX}@contoso.onmicrosoft.com>`)
     expect(ndr.headerList.some((h) => h.name === 'X-MS-Exchange-Message-Is-Ndr')).toBe(true)
     expect(ndr.headers['content-language']).toBe('de-DE')

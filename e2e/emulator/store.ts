@@ -315,13 +315,25 @@ export class Mailbox {
     if (!list.length) this.byMessageId.delete(mid)
   }
 
-  /** Thread an incoming or sent message the way Gmail does: referenced ids plus a matching subject. */
-  findThread(references: string[], subject: string): string | null {
+  /**
+   * Thread an incoming or sent message: a referenced message whose subject matches (Gmail's rule).
+   * `topic` (Exchange's Thread-Topic) also matches; `anySubject` threads by reference alone, as
+   * providers do with their own delivery reports.
+   */
+  findThread(
+    references: string[],
+    subject: string,
+    opts: { topic?: string; anySubject?: boolean } = {},
+  ): string | null {
     const norm = normalizeSubject(subject)
+    const topic = opts.topic === undefined ? null : normalizeSubject(opts.topic)
     for (let i = references.length - 1; i >= 0; i--) {
       const hits = this.byMessageId.get(references[i]!)
       if (!hits) continue
-      for (const hit of hits) if (normalizeSubject(hit.subject) === norm) return hit.threadId
+      for (const hit of hits) {
+        const theirs = normalizeSubject(hit.subject)
+        if (opts.anySubject || theirs === norm || theirs === topic) return hit.threadId
+      }
     }
     return null
   }

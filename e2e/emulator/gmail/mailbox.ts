@@ -28,7 +28,11 @@ export function gmailThreadFor(account: Account, headers: Header[], requested?: 
     ...messageIds(headers.find((h) => h.name.toLowerCase() === 'in-reply-to')?.value),
   ]
   const subject = headers.find((h) => h.name.toLowerCase() === 'subject')?.value ?? ''
-  const found = mailbox.findThread(refs, subject)
+  // Gmail files its own delivery reports in the conversation of the message that bounced.
+  const fromDaemon = /mailer-daemon@googlemail\.com/i.test(
+    headers.find((h) => h.name.toLowerCase() === 'from')?.value ?? '',
+  )
+  const found = mailbox.findThread(refs, subject, { anySubject: fromDaemon })
   if (requested) return found === requested ? requested : ''
   return found ?? ''
 }

@@ -45,7 +45,9 @@ export function graphInsertIncoming(account: Account, raw: Buffer, at: number): 
   const { headers } = parseMessageHeaders(raw)
   const get = (n: string) => headers.find((h) => h.name.toLowerCase() === n)?.value
   const refs = [...messageIds(get('references')), ...messageIds(get('in-reply-to'))]
-  const conversationId = account.mailbox.findThread(refs, get('subject') ?? '') ?? newConversationId()
+  // Exchange keys conversations on Thread-Topic/Thread-Index; NDRs carry the original's topic.
+  const conversationId =
+    account.mailbox.findThread(refs, get('subject') ?? '', { topic: get('thread-topic') }) ?? newConversationId()
   const item = new StoredMessage(newGraphId(), 'inbox', conversationId, at, { raw })
   const sent = Date.parse(get('date') ?? '')
   item.graph = graphState(at, messageIds(get('message-id'))[0] ?? newExchangeMessageId(account.exchangeServer), {
