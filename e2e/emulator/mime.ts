@@ -68,6 +68,39 @@ export interface ParsedHeaders {
 
 const HEADER_NAME = /^[!-9;-~]+$/
 
+const ADDRESS_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'reply-to',
+  'sender',
+  'resent-from',
+  'resent-to',
+  'resent-cc',
+])
+
+/** Decodes encoded-word display names while keeping the field parseable (names quoted as needed). */
+function decodeAddressField(raw: string): string {
+  if (!raw.includes('=?')) return raw
+  const out: string[] = []
+  const walk = (entries: ReturnType<typeof addressParser>) => {
+    for (const entry of entries) {
+      if ('group' in entry && Array.isArray(entry.group)) {
+        walk(entry.group)
+        continue
+      }
+      const address = (entry as { address?: string }).address ?? ''
+      const name = entry.name ?? ''
+      if (!name) out.push(address)
+      else if (/^[\w\s.'-]*$/u.test(name)) out.push(`${name} <${address}>`)
+      else out.push(`"${name.replace(/(["\\])/g, '\\$1')}" <${address}>`)
+    }
+  }
+  walk(addressParser(raw))
+  return out.join(', ')
+}
+
 export function parseHeaderBlock(head: string): ParsedHeaders {
   const headers: Header[] = []
   const rawValues: string[] = []
@@ -78,7 +111,12 @@ export function parseHeaderBlock(head: string): ParsedHeaders {
   const flush = () => {
     if (!current) return
     rawValues.push(current.value)
-    headers.push({ name: current.name, value: decodeHeaderValue(current.value.trim()) })
+    // Address fields are decoded address by address: decoding the whole field first would turn an
+    // encoded display name with a comma ("Rivera, Sam") into two broken addresses.
+    const value = ADDRESS_HEADERS.has(current.name.toLowerCase())
+      ? decodeAddressField(current.value.trim())
+      : decodeHeaderValue(current.value.trim())
+    headers.push({ name: current.name, value })
     current = null
   }
   for (const line of lines) {

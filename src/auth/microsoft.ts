@@ -16,8 +16,9 @@ export const MICROSOFT_SCOPES = [
   'offline_access',
   'https://graph.microsoft.com/User.Read',
   'https://graph.microsoft.com/Mail.Send',
-  // Mail.ReadBasic has no body: bounces need the MIME.
-  'https://graph.microsoft.com/Mail.Read',
+  // Drafts are created before sending (to keep internetMessageId): that needs ReadWrite, which also
+  // covers reading the MIME of bounces (Mail.ReadBasic has no body).
+  'https://graph.microsoft.com/Mail.ReadWrite',
 ]
 
 export interface MicrosoftClient {
