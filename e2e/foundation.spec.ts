@@ -10,8 +10,16 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 /** Each fixture kind, where it is served, and the sidebars Dispatch must attach (after `open`, if any). */
 const PAGES: { fixture: string; url: string; kinds: string[]; open?: string }[] = [
   { fixture: 'gmail-2026-11-compose-popup.html', url: 'https://mail.google.com/mail/u/0/#inbox', kinds: ['popup'] },
-  { fixture: 'gmail-2026-11-compose-two-popups.html', url: 'https://mail.google.com/mail/u/0/#inbox', kinds: ['popup', 'popup'] },
-  { fixture: 'gmail-2026-11-compose-fullscreen.html', url: 'https://mail.google.com/mail/u/0/#inbox?compose=new', kinds: ['fullscreen'] },
+  {
+    fixture: 'gmail-2026-11-compose-two-popups.html',
+    url: 'https://mail.google.com/mail/u/0/#inbox',
+    kinds: ['popup', 'popup'],
+  },
+  {
+    fixture: 'gmail-2026-11-compose-fullscreen.html',
+    url: 'https://mail.google.com/mail/u/0/#inbox?compose=new',
+    kinds: ['fullscreen'],
+  },
   { fixture: 'gmail-2026-11-thread.html', url: 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQX', kinds: [] },
   {
     fixture: 'gmail-2026-11-thread.html',
@@ -19,13 +27,25 @@ const PAGES: { fixture: string; url: string; kinds: string[]; open?: string }[] 
     kinds: ['inline'],
     open: '.ip .ams.bkH',
   },
-  { fixture: 'gmail-2026-11-de-thread-inline-reply.html', url: 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQX', kinds: ['inline'] },
+  {
+    fixture: 'gmail-2026-11-de-thread-inline-reply.html',
+    url: 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQX',
+    kinds: ['inline'],
+  },
   { fixture: 'gmail-2026-11-compose-minimized.html', url: 'https://mail.google.com/mail/u/0/#inbox', kinds: ['popup'] },
   { fixture: 'gmail-2026-11-multi-account.html', url: 'https://mail.google.com/mail/u/1/#inbox', kinds: ['popup'] },
   { fixture: 'gmail-2026-11-inbox.html', url: 'https://mail.google.com/mail/u/0/#inbox', kinds: [] },
   { fixture: 'outlook-2026-11-compose-new.html', url: 'https://outlook.office.com/mail/', kinds: ['inline'] },
-  { fixture: 'outlook-2026-11-conversation-reply.html', url: 'https://outlook.office365.com/mail/inbox/id/AAQk', kinds: ['inline'] },
-  { fixture: 'outlook-2026-11-popout-compose.html', url: 'https://outlook.live.com/mail/0/deeplink/compose', kinds: ['popup'] },
+  {
+    fixture: 'outlook-2026-11-conversation-reply.html',
+    url: 'https://outlook.office365.com/mail/inbox/id/AAQk',
+    kinds: ['inline'],
+  },
+  {
+    fixture: 'outlook-2026-11-popout-compose.html',
+    url: 'https://outlook.live.com/mail/0/deeplink/compose',
+    kinds: ['popup'],
+  },
   { fixture: 'outlook-2026-11-de-compose-new.html', url: 'https://outlook.office.com/mail/', kinds: ['inline'] },
   { fixture: 'outlook-2026-11-mail.html', url: 'https://outlook.office.com/mail/', kinds: [] },
 ]
@@ -57,7 +77,10 @@ test('the production build is a valid MV3 extension that talks only to the real 
 })
 
 for (const p of PAGES) {
-  test(`${p.fixture}${p.open ? ' after a click' : ''}: one sidebar per compose (${p.kinds.join(', ') || 'none'})`, async ({ context, sw }) => {
+  test(`${p.fixture}${p.open ? ' after a click' : ''}: one sidebar per compose (${p.kinds.join(', ') || 'none'})`, async ({
+    context,
+    sw,
+  }) => {
     void sw
     await routeHosts(context, p.url.includes('google') ? { gmail: p.fixture } : { outlook: p.fixture })
     const page = await context.newPage()
@@ -67,7 +90,8 @@ for (const p of PAGES) {
     if (p.open) await page.locator(p.open).first().click()
     const sidebars = page.locator('[data-dispatch=sidebar]')
     await expect(sidebars).toHaveCount(p.kinds.length)
-    for (let i = 0; i < p.kinds.length; i++) await expect(sidebars.nth(i)).toHaveAttribute('data-compose-kind', p.kinds[i]!)
+    for (let i = 0; i < p.kinds.length; i++)
+      await expect(sidebars.nth(i)).toHaveAttribute('data-compose-kind', p.kinds[i]!)
     if (p.kinds.length > 0) {
       // The sidebar asked the worker for the compose's context and shows the mailbox state.
       await expect(sidebars.first().locator('[data-dispatch=connect]')).toBeVisible()
@@ -109,5 +133,9 @@ test('the worker refuses requests a host page may not make', async ({ context, s
   await page.goto('https://mail.google.com/mail/u/0/#inbox')
   await expect(page.locator('[data-dispatch=sidebar]')).toHaveCount(1)
   // The page's own scripts have no extension API at all.
-  expect(await page.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage)).toBe('undefined')
+  expect(
+    await page.evaluate(
+      () => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage,
+    ),
+  ).toBe('undefined')
 })

@@ -160,7 +160,9 @@ export { expect } from '@playwright/test'
  * the auth window opens as a page, and the account is chosen there.
  */
 export async function signInThrough(ctx: BrowserContext, trigger: () => Promise<void>, address: string): Promise<void> {
-  const popup = ctx.waitForEvent('page', { predicate: (p) => p.url().includes('127.0.0.1') || p.url() === 'about:blank' })
+  const popup = ctx.waitForEvent('page', {
+    predicate: (p) => p.url().includes('127.0.0.1') || p.url() === 'about:blank',
+  })
   await trigger()
   const auth = await popup
   try {
