@@ -34,6 +34,8 @@ import {
   FAMILY_COMMAND,
   FAMILY_REASON,
   kindOf,
+  LIST_REJECTION,
+  LIST_SOFTWARE_FROM,
   NDR_SUBJECTS,
   RECEIPT_SUBJECTS,
   type Reason,
@@ -89,6 +91,9 @@ export interface CandidateHeaders {
   [k: string]: string | undefined
 }
 
+/** Event notification services that mail bounce reports (Amazon SES through SNS). */
+const NOTIFICATION_FROM = /@sns\.amazonaws\.com|@amazonses\.com/i
+
 const NDR_SUBJECT_ANY = new RegExp(
   Object.values(NDR_SUBJECTS)
     .map((r) => r.source)
@@ -125,7 +130,8 @@ export function isBounceCandidate(h: CandidateHeaders): boolean {
   const rp = get('returnPath', 'return-path')
   if (rp !== undefined && /^\s*<?\s*>?\s*$/.test(rp)) return true
   const from = get('from')
-  if (from && DAEMON_FROM.test(from)) return true
+  if (from !== undefined && (DAEMON_FROM.test(from) || NOTIFICATION_FROM.test(from) || LIST_SOFTWARE_FROM.test(from)))
+    return true
   const subject = get('subject')
   if (subject) {
     const s = decodeHeader(subject)
@@ -388,6 +394,9 @@ const FAILURE_TEXT =
 const DELAY_TEXT =
   /this is a warning message only|will (?:continue|keep) (?:trying|to (?:try|retry|attempt))|will be retried|will retry|still (?:trying|being retried|queued)|has been delayed|have been delayed|delivery (?:is|has been) delayed|temporarily (?:deferred|delayed)|not yet been delivered|no action is required on your part|delivery attempts will continue|you will (?:be notified|receive (?:a|another) notice) if (?:delivery|the message)|retry (?:until|for (?:another|up to))|message will be retried|still in the queue|verzögert|vertraagd|försenad|atrasad|retardé|retrasad|延迟|遅延|задерж/i
 
+/** Most failed recipients read from one report. */
+const MAX_RECIPIENTS = 500
+
 /** How many times a report wrapped in message/rfc822 by a gateway is unwrapped. */
 const MAX_UNWRAP = 3
 
@@ -406,13 +415,24 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   const isReport = s.reportTypes.length > 0
   const subject = top.subject
   const daemonFrom = DAEMON_FROM.test(top.from)
-  const ndrSubject = NDR_SUBJECT_ANY.test(subject)
+  // "Automatic reply: Undeliverable ..." is an auto-reply to a bounce; the leading label decides.
+  const ndrAt = subject.search(NDR_SUBJECT_ANY)
+  const autoAt = subject.search(AUTOREPLY_SUBJECT_ANY)
+  const ndrSubject = ndrAt >= 0 && !(autoAt >= 0 && autoAt < ndrAt)
 
   // Feedback (ARF) and read receipts (MDN) are reports, never bounces.
   if (s.feedback || s.reportTypes.includes('feedback-report'))
     return report('feedback', { ...base, reason: 'feedback' })
   if (s.mdn || s.reportTypes.includes('disposition-notification'))
     return report('receipt', { ...base, reason: 'receipt' })
+
+  // RFC 3834 and the de-facto auto-reply headers mark an automatic answer even under a "Re:" subject.
+  const autoHeader =
+    /auto-replied|auto-generated|auto-notified/.test(top.autoSubmitted) ||
+    /auto[-_]?reply|auto[-_]?respon/.test(top.precedence) ||
+    top.autoReplyHeader
+  const reportLike = daemonFrom || ndrSubject || top.failedRecipients.length > 0 || top.exchangeNdr || isReport
+  if (autoHeader && !reportLike && !s.dsn.length) return report('autoreply', { ...base, reason: 'vacation' })
 
   const forwarded =
     !isReport &&
@@ -443,7 +463,10 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
 
   // 1. RFC 3464 delivery-status parts.
   const dsnRecipients: DsnRecipient[] = []
-  for (const p of s.dsn) dsnRecipients.push(...parseDeliveryStatus(partText(p, 256 * 1024)).recipients)
+  for (const p of s.dsn) {
+    if (dsnRecipients.length >= MAX_RECIPIENTS) break
+    dsnRecipients.push(...parseDeliveryStatus(partText(p, 256 * 1024)).recipients.slice(0, MAX_RECIPIENTS))
+  }
   // Some MTAs print the DSN fields in the text itself.
   if (!dsnRecipients.length && /^(?:final|original)-recipient:/im.test(head) && (daemonFrom || ndrSubject || isReport))
     dsnRecipients.push(...parseDeliveryStatus(dsnBlockIn(head)).recipients)
@@ -463,17 +486,30 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   }
 
   // 2. Automatic replies (RFC 3834, X-Autoreply, subjects): unless the message is a delivery report.
-  const reportLike = daemonFrom || ndrSubject || top.failedRecipients.length > 0 || top.exchangeNdr || isReport
-  const autoSubject = AUTOREPLY_SUBJECT_ANY.test(subject)
-  const autoHeader =
-    /auto-replied|auto-generated|auto-notified/.test(top.autoSubmitted) ||
-    /auto[-_]?reply|auto[-_]?respon/.test(top.precedence) ||
-    top.autoReplyHeader
+  const autoSubject = autoAt >= 0
   if (
     !reportLike &&
     (autoSubject || autoHeader || (top.precedence === 'bulk' && AUTOREPLY_BODY.test(flat.slice(0, 4000))))
   )
     return report('autoreply', { ...base, reason: 'vacation' })
+
+  // A mailing list refusing a post from a non-member: the list address bounced the message.
+  if (!reportLike && LIST_SOFTWARE_FROM.test(top.from) && LIST_REJECTION.test(flat)) {
+    const listAddress =
+      addressesIn(head).find((a) => !exclude.has(a.toLowerCase()) && !senders.has(a.toLowerCase())) ??
+      top.fromAddrs[0]?.replace(/-(?:admin|owner|request|bounces?)@/, '@')
+    if (listAddress) {
+      const reason: Reason = 'rejected'
+      const recipient: FailedRecipient = {
+        address: listAddress,
+        status: null,
+        reason,
+        kind: 'soft',
+        diagnostic: tidy(head),
+      }
+      return bounceReport([recipient], { ...base, mta: base.mta ?? 'mailinglist' })
+    }
+  }
 
   // 3. Prose bounces.
   if (!reportLike && !top.nullReturnPath && !DELAY_SUBJECTS.test(subject)) {
@@ -492,14 +528,16 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
     return report('delayed', { ...base, reason: 'delayed', status })
   }
 
-  let recips = prose
+  let recips = prose.length > MAX_RECIPIENTS ? prose.slice(0, MAX_RECIPIENTS) : prose
   if (top.failedRecipients.length) {
     // Exim names the failed addresses in a header; keep prose diagnostics for them.
     const byKey = new Map(prose.map((p) => [p.address.toLowerCase(), p]))
-    recips = top.failedRecipients.map(
-      (a) =>
-        byKey.get(a.toLowerCase()) ?? { address: a, diagnostic: diagnosticNear(head, a), evidence: 'line' as const },
-    )
+    recips = top.failedRecipients
+      .slice(0, MAX_RECIPIENTS)
+      .map(
+        (a) =>
+          byKey.get(a.toLowerCase()) ?? { address: a, diagnostic: diagnosticNear(head, a), evidence: 'line' as const },
+      )
   }
   const failureEvident =
     FAILURE_TEXT.test(flat) ||

@@ -14,6 +14,10 @@ export const MAX_DEPTH = 12
 export const MAX_PARTS = 400
 /** Most bytes of one header block that are parsed. */
 export const MAX_HEADER_BYTES = 256 * 1024
+/** Most encoded bytes of an embedded base64/QP message that are decoded (its headers are at the top). */
+export const MAX_EMBEDDED_DECODE = 512 * 1024
+/** Most characters of one header value that are decoded. */
+export const MAX_DECODED_HEADER = 4096
 /** Most header fields kept per header block. */
 export const MAX_HEADER_FIELDS = 1000
 
@@ -196,6 +200,7 @@ export function headerValues(headers: HeaderField[], name: string): string[] {
 /** Decodes RFC 2047 encoded words; never throws. */
 export function decodeHeader(value: string | undefined): string {
   if (!value) return ''
+  if (value.length > MAX_DECODED_HEADER) value = value.slice(0, MAX_DECODED_HEADER)
   if (value.indexOf('=?') < 0) return value
   try {
     return decodeWords(value)
@@ -268,10 +273,19 @@ export function parseMime(raw: string | Uint8Array | ArrayBuffer): MimeMessage {
 export function parseEmbedded(part: MimePart): MimePart {
   if (part.encoding === 'base64' || part.encoding === 'quoted-printable') {
     // An encoded embedded message: decode it into its own byte string and parse that.
-    const decoded = decodeTransfer(part.src.slice(part.bodyStart, part.bodyEnd), part.encoding)
+    // Only the head of an encoded embedded message matters (its headers): decode a bounded prefix.
+    const encoded = part.src.slice(part.bodyStart, Math.min(part.bodyEnd, part.bodyStart + MAX_EMBEDDED_DECODE))
+    const decoded = decodeTransfer(encoded, part.encoding).replace(/^[\r\n]+/, '')
     return parsePart({ src: decoded, count: 0 }, 0, decoded.length, part.depth + 1, 'text/plain')
   }
-  return parsePart({ src: part.src, count: 0 }, part.bodyStart, part.bodyEnd, part.depth + 1, 'text/plain')
+  // Some gateways put blank lines before the embedded message's headers.
+  let start = part.bodyStart
+  while (start < part.bodyEnd && start < part.bodyStart + 64) {
+    const c = part.src.charCodeAt(start)
+    if (c !== 10 && c !== 13) break
+    start++
+  }
+  return parsePart({ src: part.src, count: 0 }, start, part.bodyEnd, part.depth + 1, 'text/plain')
 }
 
 function parsePart(state: ParseState, start: number, end: number, depth: number, defaultType: string): MimePart {

@@ -55,9 +55,7 @@ export function cutReturnedMessage(text: string): { head: string; tail: string }
 
 /** A plain-text rendering of HTML, good enough for reading bounce prose. */
 export function htmlToText(html: string): string {
-  return html
-    .slice(0, MAX_PROSE_CHARS * 2)
-    .replace(/<(?:style|script|head)\b[^>]*>[\s\S]*?<\/(?:style|script|head)>/gi, ' ')
+  return stripBlocks(html.slice(0, MAX_PROSE_CHARS * 2))
     .replace(/<br\s*\/?>|<\/(?:p|div|tr|li|h\d|table|blockquote)>/gi, '\n')
     .replace(/<[^>]{0,2000}>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
@@ -69,6 +67,24 @@ export function htmlToText(html: string): string {
     .replace(/&amp;/gi, '&')
     .replace(/[ \t]+/g, ' ')
     .replace(/\n[ \t]+/g, '\n')
+}
+
+/** Removes <style>, <script> and <head> elements in one linear pass (an unclosed one ends the text). */
+function stripBlocks(html: string): string {
+  const lower = html.toLowerCase()
+  const opener = /<(style|script|head)\b/g
+  let out = ''
+  let pos = 0
+  for (let m = opener.exec(lower); m; m = opener.exec(lower)) {
+    if (m.index < pos) continue
+    out += html.slice(pos, m.index)
+    const close = lower.indexOf(`</${m[1]}`, m.index)
+    if (close < 0) return out
+    const gt = lower.indexOf('>', close)
+    pos = gt < 0 ? html.length : gt + 1
+    opener.lastIndex = pos
+  }
+  return out + html.slice(pos)
 }
 
 function safeChar(code: number): string {

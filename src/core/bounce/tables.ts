@@ -213,7 +213,7 @@ export const REASON_PATTERNS: Readonly<Record<Exclude<Reason, 'onhold' | 'undefi
   toomanyconn:
     /too many (?:connections|concurrent|simultaneous|sessions|open connections|smtp sessions|hosts)|connection (?:limit|count|rate) (?:exceeded|reached)|(?:maximum|max) (?:number of )?(?:connections|sessions) (?:exceeded|reached)|(?:concurrent|simultaneous) (?:connection|session)s? (?:limit|from your)|too many errors/,
   blocked:
-    /blocked (?:using|by|because|for)|(?:black|block|deny|ban)-? ?list(?:ed)?|\brbl\b|\bdnsbl\b|spamhaus|spamcop|sorbs|barracuda(?:central)?|(?:ip|host|client|connection) (?:address )?(?:\[[^\]]*\] )?(?:is |has been |was )?(?:blocked|rejected|refused|banned|denied|listed|not allowed)|your (?:ip|server|host|network|domain)|(?:client|host) .{0,60}(?:blocked|rejected|refused)|access denied|not allowed to (?:connect|send (?:mail )?from)|refused to (?:talk|accept)|connection (?:refused|rejected|denied)|(?:helo|ehlo)(?: command)? (?:rejected|refused|denied|invalid)|my name was rejected|poor (?:sending )?reputation|(?:sending )?(?:ip|server) (?:address )?(?:is )?(?:not permitted|prohibited)|bad (?:ip|dns|helo)/,
+    /blocked (?:using|by|because|for)|(?:black|block|deny|ban)-? ?list(?:ed)?|\brbl\b|\bdnsbl\b|spamhaus|spamcop|sorbs|barracuda(?:central)?|(?:ip|host|client|connection) (?:address )?(?:\[[^\]]*\] )?(?:is |has been |was )?(?:blocked|rejected|refused|banned|denied|listed|not allowed)|your (?:ip|server|host|network|domain)|client host (?:\[?[\w.:-]+\]? )?(?:is )?(?:blocked|rejected|refused)|(?:host|server) \[?[\w.:-]+\]? (?:is )?(?:blocked|blacklisted|banned)|access denied|not allowed to (?:connect|send (?:mail )?from)|refused to (?:talk|accept)|connection (?:refused|rejected|denied)|(?:helo|ehlo)(?: command)? (?:rejected|refused|denied|invalid)|my name was rejected|poor (?:sending )?reputation|(?:sending )?(?:ip|server) (?:address )?(?:is )?(?:not permitted|prohibited)|bad (?:ip|dns|helo)/,
   virusdetected:
     /virus|malware|infected|trojan|worm detected|(?:dangerous|prohibited|harmful) (?:attachment|content|file)|executable (?:attachment|content)/,
   policyviolation:
@@ -301,11 +301,11 @@ export const FAMILY_REASON: Readonly<Record<string, Reason>> = {
 
 /** Local parts and display names of automatic delivery-report senders. */
 export const DAEMON_FROM =
-  /(?:^|[<\s"'(])(?:mailer[-_]?daemon|mail[-_]?daemon|post[-_]?master|mail[-_ ]?delivery[-_ ]?(?:system|subsystem|service)|microsoftexchange[0-9a-f]{0,40}|mdaemon|mailadmin|mail[-_ ]?administrator|internet mail delivery|smtp[-_]?(?:gateway|daemon)|bounces?|nobody|ndr|dsn|returned[-_ ]?mail|mail[-_ ]?system|mailerdaemon|double[-_]?bounce)(?:[@>\s"')]|$)|mail delivery|delivery (?:status )?(?:notification|subsystem|system)|microsoft outlook|postmaster@|mailer-daemon@/i
+  /(?:^|[<\s"'(])(?:mailer[-_]?daemon|mail[-_]?daemon|post[-_]?master|mail[-_ ]?delivery[-_ ]?(?:system|subsystem|service)|microsoftexchange[0-9a-f]{0,40}|mdaemon|mailadmin|mail[-_ ]?administrator|internet mail delivery|smtp[-_]?(?:gateway|daemon)|bounces?|nobody|ndr|dsn|returned[-_ ]?mail|mail[-_ ]?system|mailerdaemon|double[-_]?bounce)(?:[@>\s"')]|$)|mail delivery|delivery (?:status )?(?:notification|subsystem|system)|microsoft outlook|postmaster@|mailer-daemon@|^\s*<\s*>\s*$/i
 
 /** NDR (failure) subjects, per language; matched anywhere in the decoded subject. */
 export const NDR_SUBJECTS: Readonly<Record<string, RegExp>> = {
-  en: /undeliver(?:able|ed)|undelivered mail|returned mail|return(?:ed)? to sender|mail delivery (?:failed|failure|problem)|delivery (?:status notification \((?:failure|failed)\)|fail(?:ure|ed)|notification: delivery has failed|problem)|failure notice|failed delivery|non-?deliver(?:y|able)|not delivered|could not (?:be )?deliver|unable to deliver|mail system error|message (?:delivery )?(?:failed|failure|not delivered|rejected)|rejected:|address not found|bounced? ?(?:mail|message)?|\bndr\b|\bndn\b|delivery report|message you sent (?:blocked|could not)|mail could not be delivered|permanent (?:error|failure)|delivery status notification(?! \((?:delay|success|relay)\))/i,
+  en: /undeliver(?:able|ed)|undelivered mail|returned mail|return(?:ed)? to sender|mail delivery (?:failed|failure|problem)|delivery (?:status notification \((?:failure|failed)\)|fail(?:ure|ed)|notification: delivery has failed|problem)|failure notice|failed delivery|non-?deliver(?:y|able)|not delivered|could not (?:be )?deliver|unable to deliver|mail system error|message (?:delivery )?(?:failed|failure|not delivered|rejected)|rejected:|address not found|bounced? ?(?:mail|message)?|\bndr\b|\bndn\b|delivery report|message you sent (?:blocked|could not)|mail could not be delivered|permanent (?:error|failure)|delivery status notification(?! \((?:delay|success|relay)\))|^delivery status$/i,
   de: /unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|fehlgeschlagene? zustellung|nachricht konnte nicht zugestellt|unzustellbare|rückläufer|übermittlungsstatus \(fehler\)|zustellungsfehler|fehler bei der (?:nachrichten)?zustellung|nicht zugestellt/i,
   nl: /onbestelbaar|niet bezorgd|kan niet worden bezorgd|bezorging mislukt|afleveren mislukt|niet afgeleverd|kon niet worden afgeleverd|onbezorgbaar/i,
   sv: /olevererbar|ej levererat|kunde inte levereras|inte levererat|leveransfel|leverans misslyckades|returnerat meddelande|ej levererbart/i,
@@ -354,3 +354,11 @@ export const CHALLENGE_RESPONSE =
 /** Body text of out-of-office replies (used when headers are ambiguous). */
 export const AUTOREPLY_BODY =
   /out of (?:the )?office|on (?:vacation|holiday|annual leave|leave|maternity leave)|i am (?:currently )?(?:away|out)|i(?:'m| am) out of|limited access to (?:my )?e-?mail|will (?:be )?(?:back|return)|(?:return|back) (?:to the office )?on|(?:abwesend|nicht im büro)|(?:afwezig|niet op kantoor)|(?:frånvarande|ledig)|(?:ausente|fora do escritório)|(?:休假|外出|不在办公室)|(?:absent|en congé)|(?:fuera de la oficina)|(?:不在|休暇)|(?:в отпуске|отсутствую)|auto(?:matic|matically)? ?(?:generated )?reply/i
+
+/** Senders of mailing-list software notices. */
+export const LIST_SOFTWARE_FROM =
+  /[-_.](?:admin|owner|request|bounces?)@|(?:^|[<\s"])(?:mailman|majordomo|listserv|sympa|fml|ezmlm|lyris)[-@]/i
+
+/** A list refusing a post because the sender may not post there. */
+export const LIST_REJECTION =
+  /not (?:a )?member of (?:this|the) (?:mailing )?list|non-?member (?:post|submission)|you are not (?:allowed|authori[sz]ed|permitted) to (?:post|send)|posting (?:to this list )?(?:is )?(?:restricted|not allowed)|only (?:members|subscribers) (?:can|may) post/i
