@@ -224,7 +224,7 @@ function structureOf(root: MimePart): Structure {
 }
 
 /** The report's own human-readable text (not the returned message), decoded and capped. */
-function humanText(s: Structure): string {
+function humanText(s: Structure, root: MimePart): string {
   let out = ''
   for (const p of s.plain) {
     if (out.length >= MAX_PROSE_CHARS) break
@@ -235,6 +235,11 @@ function humanText(s: Structure): string {
       if (out.length >= MAX_PROSE_CHARS) break
       out += `${htmlToText(partText(p, MAX_PROSE_CHARS * 2))}\n`
     }
+  }
+  // Some MTAs (Courier, old gateways) write the notice into the preamble of the report.
+  if (!out.trim() && root.preambleEnd !== undefined) {
+    const pre = root.src.slice(root.bodyStart, Math.min(root.preambleEnd, root.bodyStart + MAX_PROSE_CHARS))
+    if (!/^\s*this is a (?:multi-part )?(?:mime|multi-part)[^\n]*\s*$/i.test(pre)) out = pre
   }
   return out.length > MAX_PROSE_CHARS ? out.slice(0, MAX_PROSE_CHARS) : out
 }
@@ -403,7 +408,7 @@ const MAX_UNWRAP = 3
 function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   const top = topHeaders(root.headers)
   const s = structureOf(root)
-  const text = humanText(s)
+  const text = humanText(s, root)
   const { head, tail } = cutReturnedMessage(text)
   const origHeaders = returnedHeaders(s, tail)
   const original = originalFrom(origHeaders, root, tail)

@@ -44,6 +44,8 @@ export interface MimePart {
   /** offsets into `src` */
   bodyStart: number
   bodyEnd: number
+  /** end of a multipart's preamble (the text before its first part), which some MTAs write prose into */
+  preambleEnd?: number
   /** set on a multipart whose parts could not be split (no boundary, never found, too deep): read it as text */
   brokenBoundary?: boolean
 }
@@ -316,11 +318,13 @@ function parsePart(state: ParseState, start: number, end: number, depth: number,
       return part
     }
     const childDefault = type === 'multipart/digest' ? 'message/rfc822' : 'text/plain'
-    const ranges = splitMultipart(src, bodyStart, end, boundary)
+    const out = { preambleEnd: bodyStart }
+    const ranges = splitMultipart(src, bodyStart, end, boundary, out)
     if (!ranges) {
       part.brokenBoundary = true
       return part
     }
+    part.preambleEnd = out.preambleEnd
     for (const [s, e] of ranges) {
       if (state.count >= MAX_PARTS) break
       part.children.push(parsePart(state, s, e, depth + 1, childDefault))
@@ -333,7 +337,13 @@ function parsePart(state: ParseState, start: number, end: number, depth: number,
  * Finds the body ranges between `--boundary` delimiter lines. Returns null when no delimiter
  * occurs. A missing close delimiter ends the last part at `end`.
  */
-function splitMultipart(src: string, start: number, end: number, boundary: string): Array<[number, number]> | null {
+function splitMultipart(
+  src: string,
+  start: number,
+  end: number,
+  boundary: string,
+  out: { preambleEnd: number },
+): Array<[number, number]> | null {
   const delim = `--${boundary}`
   const ranges: Array<[number, number]> = []
   let partStart = -1
@@ -364,6 +374,7 @@ function splitMultipart(src: string, start: number, end: number, boundary: strin
       pos = after
       continue
     }
+    if (partStart < 0) out.preambleEnd = at
     if (partStart >= 0) {
       // The line break before the delimiter belongs to the delimiter.
       let e = at
