@@ -158,7 +158,7 @@ class GmailCompose implements ComposeHandle {
     return this.root.matches(S.dialog.css) ? 'popup' : 'inline'
   }
 
-  #body(): HTMLElement | null {
+  body(): HTMLElement | null {
     return this.root.querySelector<HTMLElement>(S.body.css)
   }
 
@@ -194,7 +194,7 @@ class GmailCompose implements ComposeHandle {
   }
 
   read(): ComposeFields {
-    const body = this.#body()
+    const body = this.body()
     const subjectBox = this.#subject()
     const hiddenSubject = this.root.querySelector<HTMLInputElement>('form input[name="subject"]')
     return {
@@ -208,7 +208,7 @@ class GmailCompose implements ComposeHandle {
   }
 
   insertAtCursor(html: string, text: string): void {
-    const body = this.#body()
+    const body = this.body()
     if (body) insertIntoEditable(body, html, text)
   }
 
@@ -230,7 +230,7 @@ class GmailCompose implements ComposeHandle {
   isOpen(): boolean {
     if (!this.root.isConnected) return false
     // A full-screen compose closed while saving keeps its dialog and only loses div.aaZ's content.
-    if (!this.#body() || !this.root.querySelector(S.composeForm.css)) return false
+    if (!this.body() || !this.root.querySelector(S.composeForm.css)) return false
     const replyContainer = this.root.closest('.ip')
     if (replyContainer && !replyContainer.classList.contains('adB')) return false
     return true
@@ -238,7 +238,7 @@ class GmailCompose implements ComposeHandle {
 
   isMinimized(): boolean {
     if (!this.root.matches(S.dialog.css)) return false
-    const body = this.#body()
+    const body = this.body()
     if (!body) return false
     const holder = Array.from(this.root.children).find((child) => child.contains(body)) as HTMLElement | undefined
     return holder ? holder.style.display !== '' : false

@@ -139,7 +139,7 @@ class OutlookCompose implements ComposeHandle {
     return isPopoutWindow(this.root.ownerDocument) ? 'popup' : 'inline'
   }
 
-  #body(): HTMLElement | null {
+  body(): HTMLElement | null {
     const viaId = this.root.querySelector<HTMLElement>(S.body.css)
     if (viaId) return viaId
     const candidates = Array.from(this.root.querySelectorAll<HTMLElement>(S.bodyByStructure.css))
@@ -147,7 +147,7 @@ class OutlookCompose implements ComposeHandle {
   }
 
   #wells(): Wells {
-    const body = this.#body()
+    const body = this.body()
     const wells = body
       ? Array.from(this.root.querySelectorAll(S.editableTextbox.css)).filter((el) => isWell(el, body))
       : []
@@ -193,7 +193,7 @@ class OutlookCompose implements ComposeHandle {
   }
 
   read(): ComposeFields {
-    const body = this.#body()
+    const body = this.body()
     const wells = this.#wells()
     return {
       to: this.#recipients(wells.to),
@@ -206,7 +206,7 @@ class OutlookCompose implements ComposeHandle {
   }
 
   insertAtCursor(html: string, text: string): void {
-    const body = this.#body()
+    const body = this.body()
     if (body) insertIntoEditable(body, html, text)
   }
 
@@ -221,7 +221,7 @@ class OutlookCompose implements ComposeHandle {
   }
 
   isOpen(): boolean {
-    return this.root.isConnected && this.#body() !== null
+    return this.root.isConnected && this.body() !== null
   }
 
   isMinimized(): boolean {

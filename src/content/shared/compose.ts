@@ -47,10 +47,13 @@ export interface ComposeHandle {
   /** The node that identifies the compose (Gmail: the compose dialog or inline compose; Outlook: the compose part). */
   readonly root: Element
   read(): ComposeFields
+  /** The editable message body (also where the sidebar aligns when it sits over a full-screen compose). */
+  body(): HTMLElement | null
   /**
-   * Inserts at the caret when the caret is (or was last) in the body, else at the start of the body, through
-   * the editing path the host listens to (`beforeinput`/`input` events). `text` is used where the body only
-   * takes plain text.
+   * Inserts at the caret when the caret is in the body, or was there when focus left it (e.g. for a click in
+   * the sidebar; tracked while a watcher runs), else at the start of the body. Goes through the browser's
+   * editing command so the host's editor gets its `input` event and undo step. `text` is used where the
+   * body only takes plain text. The HTML is stripped of scripts and handlers first.
    */
   insertAtCursor(html: string, text: string): void
   setSubject(subject: string): void

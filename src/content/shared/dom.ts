@@ -192,8 +192,9 @@ export function insertionRange(body: Element): Range {
 
 /**
  * Inserts into a contenteditable body at `insertionRange(body)`. In a browser this goes through
- * `execCommand('insertHTML')`, which fires `beforeinput`/`input` and keeps the host editor's undo stack;
- * where that is missing or refused it inserts the nodes itself and fires `input`.
+ * `execCommand('insertHTML')`, which fires `input` (Chromium sends no `beforeinput` for it) and keeps the
+ * host editor's undo stack; where that is missing or refused it inserts the nodes itself and fires
+ * `beforeinput` and `input`.
  */
 export function insertIntoEditable(body: HTMLElement, html: string, text: string): void {
   const doc = body.ownerDocument

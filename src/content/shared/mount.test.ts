@@ -137,6 +137,7 @@ describe('mountBeside', () => {
       },
       isMinimized: () => false,
       read: () => real.read(),
+      body: () => real.body(),
       insertAtCursor: () => undefined,
       setSubject: () => undefined,
       close: () => undefined,

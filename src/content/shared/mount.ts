@@ -4,9 +4,10 @@
  * styles, re-placed (not duplicated) when the compose changes kind.
  *
  * Placement, from the compose's kind and geometry only (no host knowledge here):
- * - popup: a fixed panel beside the compose window (left of it, else right, else over its left edge), so the
- *   host's row of compose windows keeps its layout;
- * - fullscreen: inside the compose, along its right edge (positioned against the full-screen layer);
+ * - popup: a fixed panel beside the compose window (left, right or above it, never over another compose;
+ *   over its body only when the row of compose windows fills the page), so the host's layout is untouched;
+ * - fullscreen: inside the compose, along its right edge, level with the message body (clear of the
+ *   compose's title bar and toolbar);
  * - inline: right after the inline compose, in the flow of the thread or reading pane;
  * - floating: a fixed panel at the bottom right of the window (`mountFloating`, when detection fails).
  *
@@ -82,55 +83,110 @@ function viewport(doc: Document): { width: number; height: number } {
   }
 }
 
-function overlapsOtherCompose(state: MountState, left: number, top: number, height: number): boolean {
+interface Box {
+  left: number
+  top: number
+  width: number
+  height: number
+}
+
+function overlapsAnyCompose(box: Box): boolean {
   for (const other of live) {
-    if (other === state || !other.handle || !other.handle.root.isConnected) continue
-    const r = other.handle.root.getBoundingClientRect()
+    const root = other.handle?.root
+    if (!root?.isConnected) continue
+    const r = root.getBoundingClientRect()
     if (r.width === 0 && r.height === 0) continue
-    if (left < r.right && left + WIDTH > r.left && top < r.bottom && top + height > r.top) return true
+    if (box.left < r.right && box.left + box.width > r.left && box.top < r.bottom && box.top + box.height > r.top)
+      return true
   }
   return false
 }
 
-function placePopup(state: MountState, root: Element, minimized: boolean): void {
+const MIN_ABOVE = 160
+const MAX_ABOVE = 480
+
+/**
+ * A popup compose sits in a row of compose windows along the bottom of the page. The panel goes beside it
+ * where the window has room and no compose is covered: left, right, then above it; when the row fills the
+ * width, it lies over the compose's body (keeping the compose's header and toolbar usable).
+ */
+function popupBox(state: MountState, handle: ComposeHandle, minimized: boolean): Box {
+  const r = handle.root.getBoundingClientRect()
+  const vp = viewport(state.doc)
+  const height = minimized ? Math.max(r.height, 40) : Math.min(Math.max(r.height, MIN_HEIGHT), vp.height - 2 * GAP)
+  const top = Math.min(Math.max(r.bottom - height, GAP), Math.max(vp.height - height - GAP, GAP))
+  const candidates: Box[] = [
+    { left: r.left - WIDTH - GAP, top, width: WIDTH, height },
+    { left: r.right + GAP, top, width: WIDTH, height },
+  ]
+  const above = Math.min(r.top - 2 * GAP, MAX_ABOVE)
+  if (!minimized && above >= MIN_ABOVE) {
+    candidates.push({ left: Math.max(GAP, r.right - WIDTH), top: r.top - GAP - above, width: WIDTH, height: above })
+  }
+  for (const box of candidates) {
+    const fits =
+      box.left >= GAP && box.left + box.width <= vp.width - GAP && box.top >= 0 && box.top + box.height <= vp.height
+    if (fits && !overlapsAnyCompose(box)) return box
+  }
+  const area = (handle.body() ?? handle.root).getBoundingClientRect()
+  const width = Math.min(WIDTH, r.width)
+  return { left: r.right - width, top: area.top, width, height: Math.max(area.height, 120) }
+}
+
+/**
+ * The stacking level of the page layer holding `el` (its outermost positioned ancestor's z-index), so a panel
+ * placed on <body> stacks with its compose: above the page, below layers the host puts over the composes
+ * (a full-screen compose, a modal dialog).
+ */
+function layerZIndex(el: Element): string {
+  const view = el.ownerDocument.defaultView
+  let z = 'auto'
+  for (let cur: Element | null = el; cur && cur !== el.ownerDocument.body; cur = cur.parentElement) {
+    const style = view?.getComputedStyle(cur)
+    if (style && style.position !== 'static' && style.zIndex && style.zIndex !== 'auto') z = style.zIndex
+  }
+  return z
+}
+
+function placePopup(state: MountState, handle: ComposeHandle, minimized: boolean): void {
   const { host, doc } = { host: state.mount.host, doc: state.doc }
   const parent = doc.body ?? doc.documentElement
   if (host.parentNode !== parent) parent.appendChild(host)
-  const r = root.getBoundingClientRect()
-  const vp = viewport(doc)
-  const height = minimized ? Math.max(r.height, 40) : Math.min(Math.max(r.height, MIN_HEIGHT), vp.height - 2 * GAP)
-  const top = Math.min(Math.max(r.bottom - height, GAP), Math.max(vp.height - height - GAP, GAP))
-  let left = r.left - WIDTH - GAP
-  if (left < GAP || overlapsOtherCompose(state, left, top, height)) {
-    const right = r.right + GAP
-    left =
-      right + WIDTH <= vp.width - GAP && !overlapsOtherCompose(state, right, top, height)
-        ? right
-        : Math.max(r.left, GAP)
-  }
+  const box = popupBox(state, handle, minimized)
   setStyles(host, {
     display: 'block',
     position: 'fixed',
-    left: `${Math.round(left)}px`,
-    top: `${Math.round(top)}px`,
-    width: `${WIDTH}px`,
-    height: `${Math.round(height)}px`,
-    'z-index': Z_INDEX,
+    left: `${Math.round(box.left)}px`,
+    top: `${Math.round(box.top)}px`,
+    width: `${Math.round(box.width)}px`,
+    height: `${Math.round(box.height)}px`,
+    'z-index': layerZIndex(handle.root),
   })
 }
 
-function placeFullscreen(state: MountState, root: Element): void {
+// A full-screen compose keeps its controls in a title bar along the top (minimise, exit full screen, close)
+// and a toolbar along the bottom (send, discard): the panel lines up with the message body between them.
+function placeFullscreen(state: MountState, handle: ComposeHandle): void {
   const host = state.mount.host
+  const root = handle.root
   if (host.parentNode !== root) root.appendChild(host)
   setStyles(host, {
     display: 'block',
     position: 'absolute',
     top: '0',
     right: '0',
-    bottom: '0',
     width: `${WIDTH}px`,
     'z-index': Z_INDEX,
   })
+  const area = (handle.body() ?? root).getBoundingClientRect()
+  const edge = root.getBoundingClientRect()
+  // Offsets are relative to whatever box the host is positioned against (the compose or the full-screen layer).
+  const frame = (host.offsetParent ?? state.doc.documentElement).getBoundingClientRect()
+  if (area.height > 0) {
+    host.style.setProperty('top', `${Math.round(area.top - frame.top)}px`, 'important')
+    host.style.setProperty('height', `${Math.round(area.height)}px`, 'important')
+    host.style.setProperty('right', `${Math.round(frame.right - edge.right)}px`, 'important')
+  }
 }
 
 function placeInline(state: MountState, root: Element): void {
@@ -164,9 +220,9 @@ function place(state: MountState): void {
   if (minimized) host.setAttribute('data-minimized', 'true')
   else host.removeAttribute('data-minimized')
   if (!handle || kind === 'floating' || !handle.root.isConnected) placeFloating(state)
-  else if (kind === 'fullscreen') placeFullscreen(state, handle.root)
+  else if (kind === 'fullscreen') placeFullscreen(state, handle)
   else if (kind === 'inline') placeInline(state, handle.root)
-  else placePopup(state, handle.root, minimized)
+  else placePopup(state, handle, minimized)
 }
 
 function watchWindow(doc: Document): void {
