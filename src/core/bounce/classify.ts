@@ -39,6 +39,8 @@ import {
   NDR_SUBJECTS,
   RECEIPT_SUBJECTS,
   type Reason,
+  STATUS_REASON,
+  WEAK_STATUS_REASONS,
 } from './tables.ts'
 
 export type BounceCategory = 'bounce' | 'delayed' | 'delivered' | 'autoreply' | 'feedback' | 'receipt' | 'ordinary'
@@ -598,16 +600,46 @@ function judge(o: JudgeInput): Reason {
     return (ctx ? smtpCommand(ctx) : null) ?? (o.mta ? (FAMILY_COMMAND[o.mta] ?? null) : null)
   }
   const base = { status: o.status, action: o.action, diagnosticType: o.diagnosticType, command }
-  let reason = decideReason({ ...base, diagnostic: diagnosticCore(o.diagnostic) })
-  if (reason === 'onhold' || reason === 'undefined') {
+  const diagnostic = diagnosticCore(o.diagnostic)
+  let reason = decideReason({ ...base, diagnostic })
+  // When the recipient's own lines name no cause (nothing, or only a weak status code), the cause
+  // is often stated in the report's prose near the top.
+  const weak =
+    reason === 'onhold' ||
+    reason === 'undefined' ||
+    (WEAK_STATUS_REASONS.has(reason) && isUnexplained(decideReason({ ...base, status: null, diagnostic })))
+  if (weak) {
     const ctx = context()
     if (ctx) {
-      // The cause, when the recipient's own lines do not give it, is stated near the top.
       const wider = decideReason({ ...base, diagnostic: ctx.length > MAX_CONTEXT ? ctx.slice(0, MAX_CONTEXT) : ctx })
-      if (wider !== 'onhold' && wider !== 'undefined') reason = wider
+      // A hard status code yields only to a cause that outranks it (a full or disabled mailbox...).
+      const overrides = reason !== 'userunknown' && reason !== 'hostunknown' ? true : OUTRANKS_HARD.has(wider)
+      if (!isUnexplained(wider) && overrides) reason = wider
     }
   }
+  // Retries of a temporary fault that ran out (expired action, or a 4xx reported as final) expired.
+  if (
+    reason === 'networkerror' &&
+    (o.action === 'expired' || (o.action === 'failed' && o.status?.startsWith('4') && !STATUS_REASON[o.status]))
+  )
+    reason = 'expired'
   return familyReason(reason, o.mta)
+}
+
+const OUTRANKS_HARD: ReadonlySet<Reason> = new Set([
+  'mailboxfull',
+  'mesgtoobig',
+  'exceedlimit',
+  'suspend',
+  'hasmoved',
+  'norelaying',
+  'authfailure',
+  'userunknown',
+  'hostunknown',
+])
+
+function isUnexplained(r: Reason): boolean {
+  return r === 'onhold' || r === 'undefined'
 }
 
 /** A family's usual cause when the diagnostic names none (e.g. Google Groups: not allowed to post). */
@@ -760,6 +792,8 @@ export function preferStatus(field: string | null, inText: string | null, diagno
   const reply = /^\s*([245])\d\d\b/.exec(diagnostic)?.[1]
   if (reply && field[0] !== inText[0]) return reply === inText[0] ? inText : field
   if (/^\d\.0\.0$/.test(field) && inText[0] === field[0]) return inText
+  // "Delivery time expired" says nothing of the cause the remote host gave.
+  if (field === '4.4.7' && inText[0] === '4') return inText
   return field
 }
 

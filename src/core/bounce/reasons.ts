@@ -1,6 +1,7 @@
 // Decides a bounce reason from an enhanced status code and a diagnostic text, using the data in
 // tables.ts: specific causes first (status or text), then text alone, then the status class.
 import {
+  DNS_TEMPORARY,
   PRIMARY_ORDER,
   REASON_PATTERNS,
   type Reason,
@@ -50,7 +51,7 @@ export interface ReasonInput {
 }
 
 const COMMAND_RE =
-  /(?:in reply to|after|while sending|did not like our|in response to|>>>|smtp command:?|command was:?|\[)\s*(?:the\s+)?(rcpt|mail|data|end of data|helo|ehlo|connect|bdat)(?:\b|_)/gi
+  /(?:in reply to|after|while sending|did not like our|in response to|>>>|smtp command:?|command was:?|smtp:|\[)\s*(?:the\s+)?(rcpt|mail|data|end of data|helo|ehlo|connect|bdat)(?:\b|_)/gi
 
 /** The SMTP command a diagnostic says the error answered (the last one a transcript shows). */
 export function smtpCommand(text: string): SmtpCommand {
@@ -116,6 +117,7 @@ export function decideReason(input: ReasonInput): Reason {
     for (const r of SECONDARY_ORDER) if (r !== 'mailererror' && p.has(r)) return r
     return 'mailererror'
   }
+  if (text && byStatus !== 'hostunknown' && DNS_TEMPORARY.test(text)) return 'networkerror'
   for (const r of PRIMARY_ORDER) {
     if (r === 'userunknown') {
       // "No such user" answered to RCPT is an unknown user; answered after DATA it is a filter's
@@ -140,11 +142,14 @@ export function decideReason(input: ReasonInput): Reason {
         return 'filtered'
       }
     }
-    if (r === 'rejected' && byStatus !== 'hostunknown' && p.cmd() === 'MAIL') return 'rejected'
     if (r === 'hostunknown' && p.cmd() === 'MAIL') continue
+    // A 5.2.3 is the per-recipient limit even when the text says "message too large".
+    if (r === 'mesgtoobig' && byStatus === 'exceedlimit') continue
     if (p.has(r)) return r
     if (byStatus === r) return r
   }
+  // Refused at MAIL FROM with no other cause named: the sender was rejected.
+  if (byStatus !== 'hostunknown' && p.cmd() === 'MAIL') return 'rejected'
   if (byStatus && !WEAK_STATUS_REASONS.has(byStatus)) return byStatus
   for (const r of SECONDARY_ORDER) if (p.has(r)) return r
   if (byStatus) return byStatus
