@@ -172,3 +172,31 @@ export async function signInThrough(ctx: BrowserContext, trigger: () => Promise<
     if (!/closed/i.test(String(err))) throw err
   }
 }
+
+/**
+ * Runs `expression` inside Dispatch's content-script world of `page` (the isolated world Chrome
+ * gives the extension there), so a test can send exactly what a compromised or buggy content script
+ * could send. Returns the expression's (awaited) value.
+ */
+export async function evaluateInContentScript<T>(page: Page, extensionId: string, expression: string): Promise<T> {
+  const cdp = await page.context().newCDPSession(page)
+  const contexts: { id: number; origin: string; name: string; auxData?: { type?: string; isDefault?: boolean } }[] = []
+  cdp.on('Runtime.executionContextCreated', ({ context }) => contexts.push(context))
+  await cdp.send('Runtime.enable')
+  const deadline = Date.now() + 5000
+  let world: (typeof contexts)[number] | undefined
+  while (!world && Date.now() < deadline) {
+    world = contexts.find((c) => c.auxData?.type === 'isolated' && c.origin === `chrome-extension://${extensionId}`)
+    if (!world) await new Promise((r) => setTimeout(r, 50))
+  }
+  if (!world) throw new Error('content-script world not found')
+  const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+    expression,
+    contextId: world.id,
+    awaitPromise: true,
+    returnByValue: true,
+  })
+  await cdp.detach()
+  if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? exceptionDetails.text)
+  return result.value as T
+}

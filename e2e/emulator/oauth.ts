@@ -174,8 +174,12 @@ export class OAuthServer {
     return { grant, account: this.core.account(grant.address) }
   }
 
+  /** Accounts whose user removed the app's access: a silent sign-in needs consent again. */
+  private readonly consentRevoked = new Set<string>()
+
   revoke(address: string): void {
     const a = address.toLowerCase()
+    this.consentRevoked.add(a)
     for (const g of this.access.values()) if (g.address === a) g.revoked = true
     for (const g of this.refresh.values()) if (g.address === a) g.revoked = true
   }
@@ -273,6 +277,14 @@ export class OAuthServer {
     const session = readSession(req, provider).filter((a) => candidates.some((c) => c.address === a))
     if (prompts.includes('none')) {
       const chosen = hint ? session.find((a) => a === hint) : session.length === 1 ? session[0] : undefined
+      if (chosen && this.consentRevoked.has(chosen)) {
+        return fail(
+          'consent_required',
+          provider === 'google'
+            ? 'The user has not granted the app access.'
+            : 'AADSTS65001: The user or administrator has not consented to use the application.',
+        )
+      }
       if (chosen) return this.grant(provider, chosen, params, mode)
       if (session.length > 1 && !hint) {
         return fail(
@@ -319,6 +331,8 @@ export class OAuthServer {
     if (!this.accountsFor(tx.provider, tx.tenant).some((a) => a.address === address)) {
       return errorPage(400, 'Error 400: invalid_request', 'Unknown account.')
     }
+    // Consenting again restores the access a revocation removed.
+    this.consentRevoked.delete(address)
     const response = this.grant(tx.provider, address, params, mode)
     const session = [...new Set([...readSession(req, tx.provider), address])]
     response.headers = {

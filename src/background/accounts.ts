@@ -14,6 +14,8 @@ const RENEW_MARGIN_MS = 5 * 60_000
 /** Microsoft SPA refresh tokens live 24 h; renew the session silently a little before. */
 const MS_REFRESH_LIFETIME_MS = 23 * 3600_000
 
+const WAITING_FOR_SIGN_IN = new Set(['token_expired', 'token_revoked', 'not_connected', 'auth_failed'])
+
 export function mailboxId(provider: Provider, address: string): MailboxId {
   return `${provider}:${address.trim().toLowerCase()}`
 }
@@ -103,10 +105,17 @@ export async function connect(provider: Provider, loginHint?: string): Promise<M
       connectedAt: now,
     }
   }
-  await db().transaction('rw', db().accounts, db().secrets, async () => {
+  await db().transaction('rw', db().accounts, db().secrets, db().outbox, async () => {
     const previous = await db().secrets.get(account.id)
     await db().accounts.put(account)
     await db().secrets.put(secretFrom(account.id, tokens, previous, now))
+    // Sends that waited for this sign-in are due again now.
+    await db()
+      .outbox.where('[mailboxId+state]')
+      .equals([account.id, 'queued'])
+      .modify((row) => {
+        if (row.error && WAITING_FOR_SIGN_IN.has(row.error.code)) row.nextAttemptAt = Math.max(now, row.notBefore)
+      })
   })
   return summary(account)
 }
@@ -169,8 +178,8 @@ async function renew(accountId: MailboxId, now: number): Promise<string> {
           : await microsoftSignIn(c.microsoft(), { interactive: false, loginHint: account.address })
     } catch (err) {
       const e = err instanceof DispatchError ? err : new DispatchError('auth_failed', String(err))
-      const revoked =
-        lastError?.params?.[0] === 'invalid_grant' && /revoked|expired or revoked/i.test(lastError.message)
+      // A silent sign-in that needs consent again means the rep removed Dispatch's access.
+      const revoked = e.params?.[0] === 'consent_required'
       const final = new DispatchError(revoked ? 'token_revoked' : 'token_expired', lastError?.message ?? e.message)
       await markAccount(accountId, revoked ? 'revoked' : 'expired', final)
       throw final

@@ -69,7 +69,9 @@ export const handlers: Handlers = {
 
   async 'auth.connect'({ accountHint }, sender) {
     if (sender.kind !== 'content') throw new DispatchError('forbidden', 'Use auth.connectProvider from Dispatch pages')
-    return connect(HOST_PROVIDER[sender.host], accountHint?.address ?? undefined)
+    const result = await connect(HOST_PROVIDER[sender.host], accountHint?.address ?? undefined)
+    void kick()
+    return result
   },
 
   async 'auth.connectProvider'({ provider, loginHint }) {

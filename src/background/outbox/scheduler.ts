@@ -228,8 +228,14 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
     }
     case 'auth': {
       await release(db(), row.id)
+      // Renew at once: either new tokens (retry shortly) or the account is marked expired/revoked
+      // for the rep to see, and its sends wait for a reconnect.
       await invalidateToken(row.mailboxId).catch(() => undefined)
-      const until = now + 60_000
+      const renewed = await accessToken(row.mailboxId, now).then(
+        () => true,
+        () => false,
+      )
+      const until = now + (renewed ? 1000 : 5 * 60_000)
       await update(
         row,
         { state: 'queued', nextAttemptAt: until, error: info },
