@@ -22,7 +22,7 @@ import {
   type ProseOptions,
   type ProseRecipient,
 } from './prose.ts'
-import { decideReason, type SmtpCommand, smtpCommand } from './reasons.ts'
+import { decideReason, decideReasonDetail, type SmtpCommand, smtpCommand } from './reasons.ts'
 import { parseSesNotification, type SesNotification } from './ses.ts'
 import {
   AUTOREPLY_BODY,
@@ -418,7 +418,7 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   const base: Partial<BounceReport> = { original, mta }
 
   // Prose phrases are matched on text with line breaks and runs of spaces collapsed.
-  const flat = (head.length > 16384 ? head.slice(0, 16384) : head).replace(/\s+/g, ' ')
+  const flat = (head.length > 8192 ? head.slice(0, 8192) : head).replace(/\s+/g, ' ')
   const isReport = s.reportTypes.length > 0
   const subject = top.subject
   const daemonFrom = DAEMON_FROM.test(top.from)
@@ -574,7 +574,7 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
 }
 
 /** Most characters of surrounding prose read for a cause. */
-const MAX_CONTEXT = 1500
+const MAX_CONTEXT = 1000
 
 interface JudgeInput {
   status: string | null
@@ -601,13 +601,11 @@ function judge(o: JudgeInput): Reason {
   }
   const base = { status: o.status, action: o.action, diagnosticType: o.diagnosticType, command }
   const diagnostic = diagnosticCore(o.diagnostic)
-  let reason = decideReason({ ...base, diagnostic })
+  const decision = decideReasonDetail({ ...base, diagnostic })
+  let reason = decision.reason
   // When the recipient's own lines name no cause (nothing, or only a weak status code), the cause
   // is often stated in the report's prose near the top.
-  const weak =
-    reason === 'onhold' ||
-    reason === 'undefined' ||
-    (WEAK_STATUS_REASONS.has(reason) && isUnexplained(decideReason({ ...base, status: null, diagnostic })))
+  const weak = isUnexplained(reason) || (decision.fromStatus && WEAK_STATUS_REASONS.has(reason))
   if (weak) {
     const ctx = context()
     if (ctx) {
@@ -824,7 +822,7 @@ function diagnosticCore(text: string): string {
 }
 
 function tidy(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 1000)
+  return (text.length > 2000 ? text.slice(0, 2000) : text).replace(/\s+/g, ' ').trim().slice(0, 1000)
 }
 
 function stripChallenge(text: string): string {

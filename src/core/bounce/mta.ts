@@ -48,22 +48,26 @@ export const MTA_SIGNATURES: readonly Signature[] = [
   { mta: 'notes', text: /lotus notes/i },
 ]
 
-// One scan per source: the signatures joined into a single pattern with a named group each.
+// One scan per source: the signatures joined into a single pattern, one capturing group each
+// (the signatures themselves use only non-capturing groups).
 const TEXT_SIGNATURES = combine(MTA_SIGNATURES.map((s) => s.text))
 const HEADER_SIGNATURES = combine(MTA_SIGNATURES.map((s) => s.headers))
 
-function combine(patterns: Array<RegExp | undefined>): RegExp {
+function combine(patterns: Array<RegExp | undefined>): { re: RegExp; index: number[] } {
   const alts: string[] = []
+  const index: number[] = []
   patterns.forEach((p, i) => {
-    if (p) alts.push(`(?<s${i}>${p.source})`)
+    if (!p) return
+    alts.push(`(${p.source})`)
+    index.push(i)
   })
-  return new RegExp(alts.join('|'), 'im')
+  return { re: new RegExp(alts.join('|'), 'im'), index }
 }
 
-function firstSignature(re: RegExp, text: string): string | null {
-  const m = re.exec(text)
-  if (!m?.groups) return null
-  for (const [k, v] of Object.entries(m.groups)) if (v !== undefined) return MTA_SIGNATURES[Number(k.slice(1))]!.mta
+function firstSignature(sig: { re: RegExp; index: number[] }, text: string): string | null {
+  const m = sig.re.exec(text)
+  if (!m) return null
+  for (let g = 1; g < m.length; g++) if (m[g] !== undefined) return MTA_SIGNATURES[sig.index[g - 1]!]!.mta
   return null
 }
 

@@ -107,6 +107,19 @@ class Probe {
 }
 
 export function decideReason(input: ReasonInput): Reason {
+  return decideReasonDetail(input).reason
+}
+
+export interface ReasonDecision {
+  reason: Reason
+  /** true when only the status code (or a fallback) decided, no words of the diagnostic */
+  fromStatus: boolean
+}
+
+const T = (reason: Reason): ReasonDecision => ({ reason, fromStatus: false })
+const S = (reason: Reason): ReasonDecision => ({ reason, fromStatus: true })
+
+export function decideReasonDetail(input: ReasonInput): ReasonDecision {
   const text = normalizeDiagnostic(input.diagnostic)
   const status = input.status
   const byStatus = status ? STATUS_REASON[status] : undefined
@@ -114,10 +127,10 @@ export function decideReason(input: ReasonInput): Reason {
 
   // A local delivery program failed (procmail, a pipe): the mailer, whatever the status says.
   if ((input.diagnosticType ?? '').startsWith('x-unix')) {
-    for (const r of SECONDARY_ORDER) if (r !== 'mailererror' && p.has(r)) return r
-    return 'mailererror'
+    for (const r of SECONDARY_ORDER) if (r !== 'mailererror' && p.has(r)) return T(r)
+    return T('mailererror')
   }
-  if (text && byStatus !== 'hostunknown' && DNS_TEMPORARY.test(text)) return 'networkerror'
+  if (text && byStatus !== 'hostunknown' && DNS_TEMPORARY.test(text)) return T('networkerror')
   for (const r of PRIMARY_ORDER) {
     if (r === 'userunknown') {
       // "No such user" answered to RCPT is an unknown user; answered after DATA it is a filter's
@@ -125,41 +138,41 @@ export function decideReason(input: ReasonInput): Reason {
       if (byStatus === 'userunknown') {
         if (USERUNKNOWN_VETO.some((v) => p.has(v))) continue
         if (p.cmd() === 'MAIL') continue
-        return r
+        return p.has('userunknown') ? T(r) : S(r)
       }
       if (!p.has('userunknown')) continue
       const command = p.cmd()
       // Without the command: an addressing status (X.1.Y) or none keeps the unknown user.
       const addressing = !byStatus || /^\d\.1\./.test(status ?? '')
-      if (command === 'RCPT' || (command === null && addressing)) return r
+      if (command === 'RCPT' || (command === null && addressing)) return T(r)
       continue
     }
     if (r === 'filtered' && p.has('userunknown')) {
       const command = p.cmd()
       if (command !== 'RCPT' && command !== 'MAIL') {
         // Providers' own words for an address that never existed stay an unknown user.
-        if (STRONG_USERUNKNOWN.test(text)) return 'userunknown'
-        return 'filtered'
+        if (STRONG_USERUNKNOWN.test(text)) return T('userunknown')
+        return T('filtered')
       }
     }
     if (r === 'hostunknown' && p.cmd() === 'MAIL') continue
     // A 5.2.3 is the per-recipient limit even when the text says "message too large".
     if (r === 'mesgtoobig' && byStatus === 'exceedlimit') continue
-    if (p.has(r)) return r
-    if (byStatus === r) return r
+    if (p.has(r)) return T(r)
+    if (byStatus === r) return S(r)
   }
   // Refused at MAIL FROM with no other cause named: the sender was rejected.
-  if (byStatus !== 'hostunknown' && p.cmd() === 'MAIL') return 'rejected'
-  if (byStatus && !WEAK_STATUS_REASONS.has(byStatus)) return byStatus
-  for (const r of SECONDARY_ORDER) if (p.has(r)) return r
-  if (byStatus) return byStatus
+  if (byStatus !== 'hostunknown' && p.cmd() === 'MAIL') return T('rejected')
+  if (byStatus && !WEAK_STATUS_REASONS.has(byStatus)) return S(byStatus)
+  for (const r of SECONDARY_ORDER) if (p.has(r)) return T(r)
+  if (byStatus) return S(byStatus)
   const command = p.cmd()
-  if (command === 'HELO' || command === 'CONN') return 'blocked'
+  if (command === 'HELO' || command === 'CONN') return T('blocked')
   if (status) {
     const cls = status.slice(1, 4)
-    if (cls === '.6.') return 'contenterror'
-    if (cls === '.7.') return 'securityerror'
+    if (cls === '.6.') return S('contenterror')
+    if (cls === '.7.') return S('securityerror')
   }
-  if (input.action === 'delayed' || input.action === 'expired') return 'expired'
-  return text ? 'onhold' : 'undefined'
+  if (input.action === 'delayed' || input.action === 'expired') return S('expired')
+  return S(text ? 'onhold' : 'undefined')
 }
