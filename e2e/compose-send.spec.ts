@@ -102,7 +102,7 @@ for (const c of CASES) {
     expect(sent.recipients.length).toBeGreaterThan(0)
     const parsed = await PostalMime.parse(sent.rawBytes)
     expect(parsed.html).toContain('here is the pricing')
-    const dispatchId = sent.headers['x-dispatch-id']
+    const dispatchId = sent.headers['x-dispatch-id'] ?? ''
     expect(dispatchId).toMatch(/^[0-9a-f-]{36}$/)
 
     const areas = new Set(

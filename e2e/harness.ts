@@ -122,13 +122,13 @@ type Fixtures = {
 }
 
 export const test = base.extend<Fixtures>({
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as the first argument.
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as the first argument.
   emulator: async ({}, use) => {
     const emulator = await startEmulator({ port: EMULATOR_PORT })
     await use(emulator)
     await emulator.close()
   },
-  // biome-ignore lint/correctness/noEmptyPattern: see above.
+  // eslint-disable-next-line no-empty-pattern -- see above.
   userDataDir: async ({}, use) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-e2e-'))
     await use(dir)

@@ -21,13 +21,25 @@ function forgedSend(extra: Record<string, unknown>, message: Record<string, unkn
     requestId: crypto.randomUUID(),
     composeId: 'forged',
     accountHint: { address: null, accountIndex: null },
-    message: { to: ['maya.chen@northwind.example'], cc: [], bcc: [], subject: 'Forged', html: '<p>x</p>', text: 'x', ...message },
+    message: {
+      to: ['maya.chen@northwind.example'],
+      cc: [],
+      bcc: [],
+      subject: 'Forged',
+      html: '<p>x</p>',
+      text: 'x',
+      ...message,
+    },
     ...extra,
   }
   return `chrome.runtime.sendMessage(${JSON.stringify(payload)})`
 }
 
-test('a forged compose message cannot redirect a Gmail-tab send to another channel', async ({ context, emulator, extensionId }) => {
+test('a forged compose message cannot redirect a Gmail-tab send to another channel', async ({
+  context,
+  emulator,
+  extensionId,
+}) => {
   emulator.addAccount({ provider: 'google', address: GMAIL_REP })
   emulator.addAccount({ provider: 'microsoft', address: OUTLOOK_REP })
   await routeHosts(context, { gmail: 'gmail-2026-11-compose-popup.html', outlook: 'outlook-2026-11-compose-new.html' })
@@ -50,7 +62,11 @@ test('a forged compose message cannot redirect a Gmail-tab send to another chann
   expect(emulator.log({ area: 'graph' })).toEqual([])
 })
 
-test('a host page cannot reach page-only requests through the content script', async ({ context, emulator, extensionId }) => {
+test('a host page cannot reach page-only requests through the content script', async ({
+  context,
+  emulator,
+  extensionId,
+}) => {
   emulator.addAccount({ provider: 'google', address: GMAIL_REP })
   await routeHosts(context, { gmail: 'gmail-2026-11-compose-popup.html' })
   const gmail = await context.newPage()
@@ -59,7 +75,11 @@ test('a host page cannot reach page-only requests through the content script', a
   for (const forged of [
     { type: 'auth.disconnect', accountId: `gmail:${GMAIL_REP}` },
     { type: 'settings.set', patch: { teamChannel: 'smtp' } },
-    { type: 'outbox.sendFromPage', requestId: crypto.randomUUID(), message: { to: ['a@b.co'], cc: [], bcc: [], subject: 's', html: '', text: '' } },
+    {
+      type: 'outbox.sendFromPage',
+      requestId: crypto.randomUUID(),
+      message: { to: ['a@b.co'], cc: [], bcc: [], subject: 's', html: '', text: '' },
+    },
   ]) {
     const reply = await evaluateInContentScript<{ ok: boolean; error: { code: string } }>(
       gmail,
@@ -70,7 +90,11 @@ test('a host page cannot reach page-only requests through the content script', a
   }
 })
 
-test('CR/LF in header fields is refused with a translated error and nothing is sent', async ({ context, emulator, extensionId }) => {
+test('CR/LF in header fields is refused with a translated error and nothing is sent', async ({
+  context,
+  emulator,
+  extensionId,
+}) => {
   emulator.addAccount({ provider: 'google', address: GMAIL_REP })
   await routeHosts(context, { gmail: 'gmail-2026-11-compose-popup.html' })
   const gmail = await context.newPage()
@@ -91,12 +115,20 @@ test('CR/LF in header fields is refused with a translated error and nothing is s
     expect(reply, JSON.stringify(message)).toMatchObject({ ok: false, error: { code: 'header_injection' } })
   }
   // The error the UI shows for that code exists in every language (checked by the locale test); here, in English.
-  const text = await evaluateInContentScript<string>(gmail, extensionId, `chrome.i18n.getMessage('error_header_injection', ['subject'])`)
+  const text = await evaluateInContentScript<string>(
+    gmail,
+    extensionId,
+    `chrome.i18n.getMessage('error_header_injection', ['subject'])`,
+  )
   expect(text).toMatch(/Line breaks or control characters/)
   expect(emulator.log({ area: 'gmail' }).filter((e) => e.path.includes('/send'))).toEqual([])
 })
 
-test('a revoked token keeps the send waiting; after reconnecting it goes out once', async ({ context, emulator, extPage }) => {
+test('a revoked token keeps the send waiting; after reconnecting it goes out once', async ({
+  context,
+  emulator,
+  extPage,
+}) => {
   emulator.addAccount({ provider: 'google', address: GMAIL_REP })
   await routeHosts(context, { gmail: 'gmail-2026-11-compose-popup.html' })
   const gmail = await context.newPage()

@@ -198,8 +198,7 @@ export interface Responses {
 }
 
 export type Reply<T extends RequestType = RequestType> =
-  | { ok: true; data: Responses[T] }
-  | { ok: false; error: ErrorInfo }
+  { ok: true; data: Responses[T] } | { ok: false; error: ErrorInfo }
 
 /** Worker → content script: the state of a send changed (drives the page toast). */
 export interface OutboxChangedPush {

@@ -9,8 +9,7 @@ export const HOST_ORIGINS: Readonly<Record<string, HostKind>> = {
 }
 
 export type SenderInfo =
-  | { kind: 'page'; url: string }
-  | { kind: 'content'; host: HostKind; origin: string; url: string; tabId: number }
+  { kind: 'page'; url: string } | { kind: 'content'; host: HostKind; origin: string; url: string; tabId: number }
 
 /** The subset of chrome.runtime.MessageSender the check reads (easy to forge in tests). */
 export interface RawSender {

@@ -8,13 +8,13 @@ import { useEffect, useState } from 'react'
  */
 export function useLive<T>(query: () => Promise<T>, key: string, initial: T): T {
   const [value, setValue] = useState<T>(initial)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the query is re-created each render; `key` is its identity.
   useEffect(() => {
     const sub = liveQuery(query).subscribe({
       next: setValue,
       error: (err) => console.error('[dispatch] live query failed', err),
     })
     return () => sub.unsubscribe()
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the query is re-created each render; `key` is its identity.
   }, [key])
   return value
 }

@@ -530,7 +530,7 @@ function sendUpload(ctx: ApiContext, q: QueryValues): ApiResponse {
       return gmail.badRequest('Invalid multipart request with 0 mime parts.')
     }
     const [meta, media] = tree.parts as [MimePart, MimePart]
-    let metadata: gmail_v1.Schema$Message = {}
+    let metadata: gmail_v1.Schema$Message
     try {
       metadata = meta.body.length ? JSON.parse(meta.body.toString('utf8')) : {}
     } catch (e) {

@@ -243,7 +243,7 @@ describe('inbox delta', () => {
     let url = `/v1.0/me/mailFolders/inbox/messages/delta?$select=subject,from,internetMessageId`
     let pages = 0
     let total = 0
-    let deltaLink = ''
+    let deltaLink: string
     for (;;) {
       const r = await d(url, { headers: { prefer: 'odata.maxpagesize=1000' } })
       expect(r.status).toBe(200)

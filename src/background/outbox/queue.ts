@@ -63,7 +63,7 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
           legacyAccount: settings.legacyAccount === true,
         })
   let mailboxId: string
-  let account = null
+  let account
   if (input.origin === 'compose') {
     const found = await mailboxForHost(input.host!, input.accountHint)
     if (!found.account)

@@ -123,6 +123,7 @@ function genericHandle(body: HTMLElement): ComposeHandle {
     close: () => undefined,
     isOpen: () => body.isConnected,
     isMinimized: () => false,
+    body: () => body,
     nativeSendButton: () => null,
     threadHint: () => ({}),
   }

@@ -214,7 +214,7 @@ export function insertIntoEditable(body: HTMLElement, html: string, text: string
   }
   const exec = (doc as Document & { execCommand?: Document['execCommand'] }).execCommand
   if (typeof exec === 'function') {
-    let done = false
+    let done: boolean
     try {
       done = plainOnly ? exec.call(doc, 'insertText', false, text) : exec.call(doc, 'insertHTML', false, safeHtml)
     } catch {

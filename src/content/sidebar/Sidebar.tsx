@@ -57,9 +57,11 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
   const [recipients, setRecipients] = useState<string[]>([])
   const [missingVars, setMissingVars] = useState<string[]>([])
   const [scheduleOn, setScheduleOn] = useState(false)
-  const initial = epochToZoned(Date.now() + 3600_000, localZone())
+  const [initial] = useState(() => epochToZoned(Date.now() + 3600_000, localZone()))
   const [date, setDate] = useState(initial.date)
   const [time, setTime] = useState(initial.time)
+  // "Now" for render-time comparisons, moved forward by the periodic refresh (renders stay pure).
+  const [now, setNow] = useState(() => Date.now())
   const [zone, setZone] = useState(localZone())
   const [busy, setBusy] = useState<'send' | 'connect' | 'enrol' | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
@@ -79,9 +81,10 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
   const refresh = useCallback(async () => {
     const fields = readFields()
     const list = allRecipients(fields)
-    setRecipients(list)
     try {
       const c = await call('compose.context', { accountHint: mailboxHint(), recipients: list, composeId: handle.id })
+      setRecipients(list)
+      setNow(Date.now())
       setCtx(c)
       setCtxError(null)
     } catch (err) {
@@ -91,9 +94,17 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
 
   // Context on mount, then again whenever the rep edits the compose (debounced).
   useEffect(() => {
+    // refresh() sets state only after awaiting the worker, never synchronously.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     void refresh()
-    void call('templates.list', {}).then(setTemplates, () => undefined)
-    void call('campaigns.list', {}).then(setCampaigns, () => undefined)
+    void call('templates.list', {}).then(
+      (list) => setTemplates(list),
+      () => undefined,
+    )
+    void call('campaigns.list', {}).then(
+      (list) => setCampaigns(list),
+      () => undefined,
+    )
     const root = handle.root
     const onEdit = () => {
       clearTimeout(refreshTimer.current)
@@ -116,7 +127,7 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
   const tooMany = recipientCount > perMessage
   const scheduledAt = scheduleOn && isValidZone(zone) ? zonedToEpoch(date, time, zone) : undefined
   const scheduleInvalid = scheduleOn && (scheduledAt === undefined || Number.isNaN(scheduledAt))
-  const schedulePast = scheduleOn && scheduledAt !== undefined && scheduledAt < Date.now() - 60_000
+  const schedulePast = scheduleOn && scheduledAt !== undefined && scheduledAt < now - 60_000
   const connected = ctx?.mailbox?.status === 'connected'
   const canSend = connected && !ctx?.mismatch && !tooMany && !scheduleInvalid && !schedulePast && busy === null
 
@@ -211,7 +222,9 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
 
   // Optional (off by default): the host's own Send button and Ctrl/Cmd+Enter send with Dispatch.
   const sendRef = useRef(send)
-  sendRef.current = send
+  useEffect(() => {
+    sendRef.current = send
+  })
   const intercept = ctx?.interceptNativeSend === true && connected && !floating
   useEffect(() => {
     if (!intercept) return
@@ -274,7 +287,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
         </h3>
         {!ctx && !ctxError && <p className="dsp-muted">{t('sidebar_loading')}</p>}
         {ctxError && (
-          <p className="dsp-error" role="alert" data-dispatch="error" data-code={ctxError.code} title={ctxError.message}>
+          <p
+            className="dsp-error"
+            role="alert"
+            data-dispatch="error"
+            data-code={ctxError.code}
+            title={ctxError.message}
+          >
             {errorText(ctxError)}
           </p>
         )}
@@ -459,7 +478,7 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
               ? t('sidebar_etaNever')
               : scheduledAt !== undefined && !Number.isNaN(scheduledAt)
                 ? t('sidebar_etaScheduled', formatTime(Math.max(scheduledAt, budget.eta)))
-                : budget.eta <= Date.now() + 1000
+                : budget.eta <= now + 1000
                   ? t('sidebar_etaNow')
                   : t('sidebar_etaLater', [formatTime(budget.eta, { timeStyle: 'short' }), formatRelative(budget.eta)])}
           </p>
