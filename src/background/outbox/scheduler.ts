@@ -5,6 +5,7 @@ import { DispatchError, toErrorInfo } from '../../core/errors.ts'
 import { retryDelay } from '../../core/throttle.ts'
 import type { Account, AttemptRecord, OutboxRow } from '../../core/types.ts'
 import { accessToken, invalidateToken } from '../accounts.ts'
+import { emitEvent } from '../events.ts'
 import { emit } from '../feed/feed.ts'
 import { limitsForMailbox } from '../mailboxes.ts'
 import { pushStatus } from '../push.ts'
@@ -42,11 +43,6 @@ const inFlight = new Set<string>()
 let running: Promise<void> | null = null
 let again = false
 let timer: ReturnType<typeof setTimeout> | undefined
-/** Hooks for campaign bookkeeping when a row is sent or fails. */
-const sentHooks: ((row: OutboxRow) => Promise<void>)[] = []
-export function onRowSettled(hook: (row: OutboxRow) => Promise<void>): void {
-  sentHooks.push(hook)
-}
 
 /** Asks for a scheduler run soon; coalesces with a run in progress. */
 export function kick(): Promise<void> {
@@ -127,7 +123,7 @@ async function markSent(
     subject: row.message.subject,
     recipient: row.message.to[0] ?? row.message.cc[0] ?? row.message.bcc[0],
   })
-  for (const hook of sentHooks) await hook(row).catch((e) => console.error('[dispatch] sent hook', e))
+  await emitEvent('outbox.settled', row)
 }
 
 async function markFailed(row: OutboxRow, error: DispatchError) {
@@ -148,7 +144,7 @@ async function markFailed(row: OutboxRow, error: DispatchError) {
     recipient: row.message.to[0],
     detail: error.message.slice(0, 300),
   })
-  for (const hook of sentHooks) await hook(row).catch((e) => console.error('[dispatch] failed hook', e))
+  await emitEvent('outbox.settled', row)
 }
 
 /** Reconciles an interrupted or ambiguous attempt: true when the row turned out to be sent. */
