@@ -56,7 +56,7 @@ export default defineConfig(({ mode }) => {
       __DISPATCH_OAUTH__: JSON.stringify(oauth),
     },
     build: {
-      outDir: kind === 'production' ? 'dist' : `dist-${kind}`,
+      outDir: process.env.DISPATCH_OUT_DIR ?? (kind === 'production' ? 'dist' : `dist-${kind}`),
       emptyOutDir: true,
       target: 'chrome116',
       sourcemap: kind !== 'production',

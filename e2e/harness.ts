@@ -6,7 +6,7 @@ import { type BrowserContext, test as base, type CDPSession, chromium, type Page
 import { type Emulator, startEmulator } from './emulator/index.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const DIST_TEST = path.join(ROOT, 'dist-test')
+export const DIST_TEST = path.resolve(ROOT, process.env.DISPATCH_DIST ?? 'dist-test')
 export const FIXTURES = path.join(ROOT, 'e2e', 'fixtures')
 /** The test build's endpoints point here (vite.config.ts EMULATOR_PORTS.test). */
 export const EMULATOR_PORT = Number(process.env.DISPATCH_EMULATOR_PORT ?? 47811)
