@@ -164,6 +164,46 @@ describe('bounces from each MTA family', () => {
       F.opensmtpdUserUnknown,
       { kind: 'hard', reason: 'userunknown', status: '5.1.1', recipients: ['vanished@example.net'] },
     ],
+    [
+      'hMailServer, unknown user',
+      F.hmailserverUserUnknown,
+      { kind: 'hard', reason: 'userunknown', status: '5.1.1', recipients: ['kijitora@example.com'] },
+    ],
+    [
+      'MDaemon, session transcript',
+      F.mdaemonUserUnknown,
+      { kind: 'hard', reason: 'userunknown', status: '5.1.1', recipients: ['gone.person@example.net'] },
+    ],
+    [
+      'Domino, routing loop',
+      F.dominoRoutingLoop,
+      { kind: 'soft', reason: 'networkerror', status: null, recipients: ['j.smith@notes.example.com'] },
+    ],
+    [
+      'GroupWise, user not found',
+      F.groupwiseUserNotFound,
+      { kind: 'hard', reason: 'userunknown', status: null, recipients: ['a.nother@gw.example.com'] },
+    ],
+    [
+      'Yahoo, mailbox disabled',
+      F.yahooMailboxDisabled,
+      { kind: 'soft', reason: 'suspend', status: null, recipients: ['old.friend@yahoo.example'] },
+    ],
+    [
+      'Gmail, account disabled',
+      F.gmailAccountDisabled,
+      { kind: 'soft', reason: 'suspend', status: null, recipients: ['inactive@gmail.example'] },
+    ],
+    [
+      'Gmail, blocked as spam',
+      F.gmailBlockedAsSpam,
+      { kind: 'soft', reason: 'spamdetected', status: null, recipients: ['buyer@gmail.example'] },
+    ],
+    [
+      'Exchange 2010 in German (quoted-printable, #550 line)',
+      F.exchange2010German,
+      { kind: 'hard', reason: 'userunknown', status: '5.1.1', recipients: ['max.muster@firma.example.de'] },
+    ],
   ]
   for (const [name, raw, e] of cases) {
     it(name, async () => {
@@ -272,7 +312,11 @@ describe('messages that are not bounces', () => {
   const cases: Array<[string, string, BounceReport['category'], string | null]> = [
     ['a delayed DSN (still retrying)', F.postfixDelayed, 'delayed', 'delayed'],
     ['a Gmail delay warning in prose', F.gmailDelayedProse, 'delayed', 'delayed'],
+    ['an Exim delay warning', F.eximDelayed, 'delayed', 'delayed'],
+    ['a Sendmail delay warning', F.sendmailDelayed, 'delayed', 'delayed'],
     ['a relayed/delivered DSN', F.delivered, 'delivered', 'delivered'],
+    ['a postmaster’s quota warning', F.postmasterQuotaWarning, 'ordinary', null],
+    ['a spam quarantine digest', F.quarantineDigest, 'ordinary', null],
     ['an ARF feedback report', F.arfReport, 'feedback', 'feedback'],
     ['a read receipt (MDN)', F.readReceipt, 'receipt', 'receipt'],
     ['a German read receipt without MDN part', F.readReceiptGerman, 'receipt', 'receipt'],

@@ -395,7 +395,7 @@ const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|res|ynt|odp|回复|回覆|答复|返
 
 /** Failure statements in prose, in the supported languages. */
 const FAILURE_TEXT =
-  /could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (?:be )?delivered|undeliverable|delivery (?:has )?failed|delivery to the following recipients? failed|failed permanently|permanent(?: fatal)? (?:error|failure)|unable to deliver|i'?m afraid i wasn'?t able to deliver|the following address(?:es)?\(?(?:es)?\)? (?:failed|had permanent)|did not reach|could not be reached|cannot be delivered|message (?:was )?(?:rejected|refused|returned|bounced)|returned to sender|delivery failure|failed to deliver|user unknown|no such user|mailbox (?:is )?(?:full|unavailable)|rejected your message|error (?:occurred|while)|not accepted|(?:was|were) rejected|nicht zugestellt|unzustellbar|konnte nicht zugestellt|kan niet worden bezorgd|niet (?:worden )?bezorgd|kon niet worden afgeleverd|kunde inte levereras|inte levererat|não (?:foi )?(?:possível )?entreg|não pôde ser entregue|无法(?:送达|投递|发送)|未能(?:送达|投递)|投递失败|发送失败|退信|無法(?:傳遞|送達)|n'a pas pu être (?:remis|distribué|délivré)|non remis|impossible de (?:remettre|distribuer)|no se (?:ha )?pudo entregar|no se puede entregar|imposible entregar|配信(?:でき|出来)ませんでした|配送(?:でき|出来)ませんでした|届きませんでした|не (?:может быть|удалось|удается) доставить|не доставлено|недоставлен/i
+  /could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (?:be )?delivered|undeliverable|delivery (?:has )?failed|delivery to the following recipients? failed|failed permanently|permanent(?: fatal)? (?:error|failure)|unable to deliver|i'?m afraid i wasn'?t able to deliver|the following address(?:es)?\(?(?:es)?\)? (?:failed|had permanent)|did not reach|could not be reached|cannot be delivered|message (?:was )?(?:rejected|refused|returned|bounced)|returned to sender|delivery failure|failed to deliver|user unknown|no such user|mailbox (?:is )?(?:full|unavailable)|rejected your message|error (?:occurred|while)|not accepted|(?:was|were) rejected|could not deliver|couldn'?t deliver|unable to send|failed (?:addresses|recipients?)|mail failed|malformed (?:recipient )?address|no valid recipients|nicht zugestellt|unzustellbar|konnte nicht zugestellt|kan niet worden bezorgd|niet (?:worden )?bezorgd|kon niet worden afgeleverd|kunde inte levereras|inte levererat|não (?:foi )?(?:possível )?entreg|não pôde ser entregue|无法(?:送达|投递|发送)|未能(?:送达|投递)|投递失败|发送失败|退信|無法(?:傳遞|送達)|n'a pas pu être (?:remis|distribué|délivré)|non remis|impossible de (?:remettre|distribuer)|no se (?:ha )?pudo entregar|no se puede entregar|imposible entregar|配信(?:でき|出来)ませんでした|配送(?:でき|出来)ませんでした|届きませんでした|не (?:может быть|удалось|удается) доставить|не доставлено|недоставлен/i
 
 /** Warnings that delivery is still being retried. */
 const DELAY_TEXT =
@@ -546,12 +546,12 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
           byKey.get(a.toLowerCase()) ?? { address: a, diagnostic: diagnosticNear(head, a), evidence: 'line' as const },
       )
   }
-  const failureEvident =
-    FAILURE_TEXT.test(flat) ||
-    top.failedRecipients.length > 0 ||
-    top.exchangeNdr ||
-    (ndrSubject && (daemonFrom || isReport || top.nullReturnPath))
-  if (!recips.length && !failureEvident) return report('ordinary', base)
+  // Addresses alone do not make a bounce (a postmaster's quota warning names one too): the
+  // subject, a failure statement or an NDR header must say that something was not delivered.
+  const failureEvident = ndrSubject || FAILURE_TEXT.test(flat) || top.failedRecipients.length > 0 || top.exchangeNdr
+  if (!failureEvident) return report('ordinary', base)
+  const fromMailSystem = daemonFrom || isReport || top.nullReturnPath || top.exchangeNdr || top.failedRecipients.length > 0
+  if (!recips.length && !fromMailSystem) return report('ordinary', base)
   if (!recips.length) {
     // A failure notice without a readable recipient: fall back on the returned message's To.
     const to = original.to.filter((a) => !exclude.has(a.toLowerCase()))

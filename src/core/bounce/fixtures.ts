@@ -1017,3 +1017,196 @@ export const autoReplyToNdr = plain(
   ],
   'I am out of the office until Monday.',
 )
+
+// ---------------------------------------------------------------- more families and notices
+
+export const hmailserverUserUnknown = plain(
+  ['From: mailer-daemon@mail.example.com', `To: ${SENDER}`, 'Subject: Message undeliverable: Quick question'],
+  `Your message did not reach some or all of the intended recipients.
+
+   Sent: Tue, 04 Mar 2025 10:14:00 +0000
+   Subject: Quick question
+
+The following recipient(s) could not be reached:
+
+kijitora@example.com
+   Error Type: SMTP
+   Remote server (192.0.2.1) issued an error.
+   hMailServer sent: RCPT TO:<kijitora@example.com>
+   Remote server replied: 550 5.1.1 <kijitora@example.com>: Recipient address rejected: User unknown in local recipient table`,
+)
+
+export const mdaemonUserUnknown = plain(
+  ['From: MDaemon@mail.example.org', `To: ${SENDER}`, 'Subject: Permanent Delivery Failure'],
+  `The attached message had PERMANENT fatal delivery errors!
+
+After one or more unsuccessful delivery attempts the attached message has
+been removed from the mail queue on this server.  The number and frequency
+of delivery attempts are determined by local configuration parameters.
+
+YOUR MAIL WAS NOT DELIVERED TO ALL RECIPIENTS!
+
+--- Session Transcript ---
+ Tue 2025-03-04 10:15:00: Parsing message <dd50000012345.msg>
+ Tue 2025-03-04 10:15:00: *  From: ${SENDER}
+ Tue 2025-03-04 10:15:00: *  To: gone.person@example.net
+ Tue 2025-03-04 10:15:00: Attempting SMTP connection to [198.51.100.3:25]
+ Tue 2025-03-04 10:15:00: --> RCPT To:<gone.person@example.net>
+ Tue 2025-03-04 10:15:00: <-- 550 5.1.1 <gone.person@example.net>: Recipient address rejected: User unknown
+--- End Transcript ---`,
+)
+
+export const dominoRoutingLoop = plain(
+  [
+    'From: Mail Router <mailrouter@notes.example.com>',
+    `To: ${SENDER}`,
+    'Subject: DELIVERY FAILURE: Error transferring to MAIL02/ACME; Maximum hop count exceeded.  Message probably in a routing loop.',
+  ],
+  `Your message
+
+  Subject: Quick question
+
+was not delivered to:
+
+  j.smith@notes.example.com
+
+because:
+
+  Error transferring to MAIL02/ACME; Maximum hop count exceeded.  Message probably in a routing loop.`,
+)
+
+export const groupwiseUserNotFound = plain(
+  ['From: Postmaster <postmaster@gw.example.com>', `To: ${SENDER}`, 'Subject: Message status - undeliverable'],
+  `The message that you sent was undeliverable to the following:
+	a.nother (user not found)
+
+Possible alternatives:
+	a.nother@gw.example.com`,
+)
+
+export const yahooMailboxDisabled = plain(
+  ['From: MAILER-DAEMON@yahoo.com', `To: ${SENDER}`, 'Subject: Failure Notice'],
+  `Sorry, we were unable to deliver your message to the following address.
+
+<old.friend@yahoo.example>:
+554: delivery error: dd Sorry your message to old.friend@yahoo.example cannot be delivered. This mailbox is disabled (554.30). - mta1234.mail.example.yahoo.com`,
+)
+
+export const gmailAccountDisabled = plain(
+  [
+    'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+    `To: ${SENDER}`,
+    'Subject: Delivery Status Notification (Failure)',
+    'X-Failed-Recipients: inactive@gmail.example',
+  ],
+  `** Message blocked **
+
+Your message to inactive@gmail.example has been blocked. See technical details below for more information.
+
+The response was:
+
+The email account that you tried to reach is disabled. Learn more at https://support.google.com/mail/?p=DisabledUser`,
+)
+
+export const gmailBlockedAsSpam = plain(
+  [
+    'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+    `To: ${SENDER}`,
+    'Subject: Delivery Status Notification (Failure)',
+    'X-Failed-Recipients: buyer@gmail.example',
+  ],
+  `** Message blocked **
+
+Your message to buyer@gmail.example has been blocked. See technical details below for more information.
+
+The response was:
+
+Our system has detected that this message is likely unsolicited mail. To reduce the amount of spam sent to Gmail, this message has been blocked.`,
+)
+
+export const exchange2010German = plain(
+  [
+    'From: Microsoft Outlook <postmaster@firma.example.de>',
+    `To: ${SENDER}`,
+    'Subject: Unzustellbar: Kurze Frage',
+    'Content-Type: text/plain; charset="iso-8859-1"',
+    'Content-Transfer-Encoding: quoted-printable',
+    'X-MS-Exchange-Message-Is-Ndr:',
+  ],
+  `Fehler bei der Zustellung an folgende Empf=E4nger oder Gruppen:
+
+max.muster@firma.example.de
+Die E-Mail-Adresse, die Sie eingegeben haben, wurde nicht gefunden.
+
+Diagnoseinformationen f=FCr Administratoren:
+
+Generierender Server: EX01.firma.example.de
+
+max.muster@firma.example.de
+#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##`,
+)
+
+export const eximDelayed = plain(
+  [
+    'From: Mail Delivery System <Mailer-Daemon@relay.example.net>',
+    `To: ${SENDER}`,
+    'Subject: Warning: message 1tpQ7c-0003Xy-2k delayed 24 hours',
+    'Auto-Submitted: auto-replied',
+  ],
+  `This message was created automatically by mail delivery software.
+A message that you sent has not yet been delivered to one or more of its
+recipients after more than 24 hours on the queue on relay.example.net.
+
+The message identifier is:     1tpQ7c-0003Xy-2k
+The subject of the message is: Quick question
+
+The address to which the message has not yet been delivered is:
+
+  slow@example.org
+    host mx.example.org [203.0.113.9]
+    Delay reason: SMTP error from remote mail server after RCPT TO:<slow@example.org>:
+    451 4.7.1 Greylisting in action, please come back later
+
+No action is required on your part. Delivery attempts will continue for
+some time, and this warning may be repeated at intervals if the message
+remains undelivered. Eventually the mail delivery software will give up,
+and when that happens, the message will be returned to you.`,
+)
+
+export const sendmailDelayed = plain(
+  [
+    'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.sales.example.com>',
+    `To: ${SENDER}`,
+    'Subject: Warning: could not send message for past 4 hours',
+  ],
+  `    **********************************************
+    **      THIS IS A WARNING MESSAGE ONLY      **
+    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **
+    **********************************************
+
+The original message was received at Tue, 4 Mar 2025 06:10:00 GMT
+from sales.example.com [192.0.2.10]
+
+   ----- Transcript of session follows -----
+<later@example.com>... Deferred: Connection timed out with mx.example.com.
+Warning: message still undelivered after 4 hours
+Will keep trying until message is 5 days old`,
+)
+
+export const postmasterQuotaWarning = plain(
+  ['From: Postmaster <postmaster@sales.example.com>', `To: ${SENDER}`, 'Subject: Your mailbox is almost full'],
+  `Your mailbox ${SENDER} is 95% full (1.9 GB of 2 GB).
+Please delete old items or archive them.`,
+)
+
+export const quarantineDigest = plain(
+  [
+    'From: Spam Quarantine <quarantine@sales.example.com>',
+    `To: ${SENDER}`,
+    'Subject: Spam Quarantine Summary - 3 messages',
+  ],
+  `The following messages were blocked and held in quarantine for ${SENDER}:
+
+From: deals@offers.example.net   Subject: 50% off today
+From: promo@shop.example.org     Subject: Your cart`,
+)
