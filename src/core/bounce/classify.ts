@@ -550,7 +550,8 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   // subject, a failure statement or an NDR header must say that something was not delivered.
   const failureEvident = ndrSubject || FAILURE_TEXT.test(flat) || top.failedRecipients.length > 0 || top.exchangeNdr
   if (!failureEvident) return report('ordinary', base)
-  const fromMailSystem = daemonFrom || isReport || top.nullReturnPath || top.exchangeNdr || top.failedRecipients.length > 0
+  const fromMailSystem =
+    daemonFrom || isReport || top.nullReturnPath || top.exchangeNdr || top.failedRecipients.length > 0
   if (!recips.length && !fromMailSystem) return report('ordinary', base)
   if (!recips.length) {
     // A failure notice without a readable recipient: fall back on the returned message's To.
