@@ -312,6 +312,12 @@ describe('messages that are not bounces', () => {
   const cases: Array<[string, string, BounceReport['category'], string | null]> = [
     ['a delayed DSN (still retrying)', F.postfixDelayed, 'delayed', 'delayed'],
     ['a Gmail delay warning in prose', F.gmailDelayedProse, 'delayed', 'delayed'],
+    [
+      'a Gmail delay warning under a neutral subject',
+      F.gmailDelayedProse.replace('Delivery Status Notification (Delay)', 'Delivery incomplete'),
+      'delayed',
+      'delayed',
+    ],
     ['an Exim delay warning', F.eximDelayed, 'delayed', 'delayed'],
     ['a Sendmail delay warning', F.sendmailDelayed, 'delayed', 'delayed'],
     ['a relayed/delivered DSN', F.delivered, 'delivered', 'delivered'],

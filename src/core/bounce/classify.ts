@@ -397,9 +397,13 @@ const REPLY_SUBJECT = /^\s*(?:re|aw|sv|antw|res|ynt|odp|回复|回覆|答复|返
 const FAILURE_TEXT =
   /could not be delivered|couldn'?t be delivered|wasn'?t delivered|was not delivered|not (?:be )?delivered|undeliverable|delivery (?:has )?failed|delivery to the following recipients? failed|failed permanently|permanent(?: fatal)? (?:error|failure)|unable to deliver|i'?m afraid i wasn'?t able to deliver|the following address(?:es)?\(?(?:es)?\)? (?:failed|had permanent)|did not reach|could not be reached|cannot be delivered|message (?:was )?(?:rejected|refused|returned|bounced)|returned to sender|delivery failure|failed to deliver|user unknown|no such user|mailbox (?:is )?(?:full|unavailable)|rejected your message|error (?:occurred|while)|not accepted|(?:was|were) rejected|could not deliver|couldn'?t deliver|unable to send|failed (?:addresses|recipients?)|mail failed|malformed (?:recipient )?address|no valid recipients|nicht zugestellt|unzustellbar|konnte nicht zugestellt|kan niet worden bezorgd|niet (?:worden )?bezorgd|kon niet worden afgeleverd|kunde inte levereras|inte levererat|não (?:foi )?(?:possível )?entreg|não pôde ser entregue|无法(?:送达|投递|发送)|未能(?:送达|投递)|投递失败|发送失败|退信|無法(?:傳遞|送達)|n'a pas pu être (?:remis|distribué|délivré)|non remis|impossible de (?:remettre|distribuer)|no se (?:ha )?pudo entregar|no se puede entregar|imposible entregar|配信(?:でき|出来)ませんでした|配送(?:でき|出来)ませんでした|届きませんでした|не (?:может быть|удалось|удается) доставить|не доставлено|недоставлен/i
 
+/** Statements that delivery has stopped for good (a conditional "if it fails permanently" is not one). */
+const FINAL_TEXT =
+  /permanent (?:fatal )?(?:error|failure)|failed permanently|(?:i'?ve|have|has) given up|giving up|will not (?:be )?retr|no (?:further|more) (?:attempts|retries)|this is a permanent|could not be delivered to one or more/i
+
 /** Warnings that delivery is still being retried. */
 const DELAY_TEXT =
-  /this is a warning message only|will (?:continue|keep) (?:trying|to (?:try|retry|attempt))|will be retried|will retry|still (?:trying|being retried|queued)|has been delayed|have been delayed|delivery (?:is|has been) delayed|temporarily (?:deferred|delayed)|not yet been delivered|no action is required on your part|delivery attempts will continue|you will (?:be notified|receive (?:a|another) notice) if (?:delivery|the message)|retry (?:until|for (?:another|up to))|message will be retried|still in the queue|verzögert|vertraagd|försenad|atrasad|retardé|retrasad|延迟|遅延|задерж/i
+  /this is a warning message only|temporary problem delivering|will retry for|will (?:continue|keep) (?:trying|to (?:try|retry|attempt))|will be retried|will retry|still (?:trying|being retried|queued)|has been delayed|have been delayed|delivery (?:is|has been) delayed|temporarily (?:deferred|delayed)|not yet been delivered|no action is required on your part|delivery attempts will continue|you will (?:be notified|receive (?:a|another) notice) if (?:delivery|the message)|retry (?:until|for (?:another|up to))|message will be retried|still in the queue|verzögert|vertraagd|försenad|atrasad|retardé|retrasad|延迟|遅延|задерж/i
 
 /** Most failed recipients read from one report. */
 const MAX_RECIPIENTS = 500
@@ -527,7 +531,7 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   if (DELIVERED_SUBJECTS.test(subject) && !ndrSubject && !FAILURE_TEXT.test(flat))
     return report('delivered', { ...base, reason: 'delivered' })
 
-  const delayed = (DELAY_SUBJECTS.test(subject) && !ndrSubject) || (DELAY_TEXT.test(flat) && !/permanent/i.test(flat))
+  const delayed = (DELAY_SUBJECTS.test(subject) && !ndrSubject) || (DELAY_TEXT.test(flat) && !FINAL_TEXT.test(flat))
   const prose = extractProseRecipients(head, proseOpts)
   if (delayed && !top.failedRecipients.length) {
     const first = prose[0]
@@ -548,11 +552,14 @@ function classifyPart(root: MimePart, unwrapped: number): BounceReport {
   }
   // Addresses alone do not make a bounce (a postmaster's quota warning names one too): the
   // subject, a failure statement or an NDR header must say that something was not delivered.
-  const failureEvident = ndrSubject || FAILURE_TEXT.test(flat) || top.failedRecipients.length > 0 || top.exchangeNdr
-  if (!failureEvident) return report('ordinary', base)
   const fromMailSystem =
     daemonFrom || isReport || top.nullReturnPath || top.exchangeNdr || top.failedRecipients.length > 0
-  if (!recips.length && !fromMailSystem) return report('ordinary', base)
+  const failureText = FAILURE_TEXT.test(flat)
+  if (!(ndrSubject || failureText || top.failedRecipients.length > 0 || top.exchangeNdr))
+    return report('ordinary', base)
+  // From an ordinary sender an NDR-like subject is not enough: the text must state the failure
+  // and name who did not get the message.
+  if (!fromMailSystem && (!failureText || !recips.length)) return report('ordinary', base)
   if (!recips.length) {
     // A failure notice without a readable recipient: fall back on the returned message's To.
     const to = original.to.filter((a) => !exclude.has(a.toLowerCase()))
