@@ -9,7 +9,7 @@ function listMessages(dir: string): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name)
     if (statSync(p).isDirectory()) out.push(...listMessages(p))
-    else if (/\.(?:eml|msg|txt)$/i.test(name)) out.push(p)
+    else if (/\.(?:eml|msg)$/i.test(name)) out.push(p)
   }
   return out.sort()
 }
