@@ -144,16 +144,27 @@ export const gmailChannel: Channel = {
     // First by Message-ID (cheap; works when Gmail kept ours), then by our own header among sent
     // messages to the first recipient since the row was created.
     const candidates: string[] = []
-    const search = async (q: string) => {
-      const res = await gmailFetch(ctx, `/gmail/v1/users/me/messages?${new URLSearchParams({ q, maxResults: '25' })}`)
-      if (!res.ok) throw await gmailError(res, false)
-      const list = (await res.json()) as gmail_v1.Schema$ListMessagesResponse
-      for (const m of list.messages ?? []) if (m.id && !candidates.includes(m.id)) candidates.push(m.id)
+    const search = async (q: string, pages: number) => {
+      let pageToken: string | undefined
+      for (let page = 0; page < pages; page++) {
+        const params = new URLSearchParams({ q, maxResults: '100' })
+        if (pageToken) params.set('pageToken', pageToken)
+        const res = await gmailFetch(ctx, `/gmail/v1/users/me/messages?${params}`)
+        if (!res.ok) throw await gmailError(res, false)
+        const list = (await res.json()) as gmail_v1.Schema$ListMessagesResponse
+        for (const m of list.messages ?? []) if (m.id && !candidates.includes(m.id)) candidates.push(m.id)
+        pageToken = list.nextPageToken ?? undefined
+        if (!pageToken) break
+      }
     }
-    if (row.messageId) await search(`rfc822msgid:${row.messageId.replace(/^<|>$/g, '')}`)
+    if (row.messageId) await search(`rfc822msgid:${row.messageId.replace(/^<|>$/g, '')}`, 1)
     const first = [...row.message.to, ...row.message.cc, ...row.message.bcc][0]
     const after = Math.floor(row.createdAt / 1000) - 60
-    await search(`in:sent after:${after}${first ? ` to:${addressKey(first)}` : ''}`)
+    // Gmail search has no operator for our own header: narrow by recipient, time and subject words,
+    // then read X-Dispatch-Id from each candidate. A wrong "absent" would send twice, so look far.
+    const words = row.message.subject.replace(/["\\]/g, ' ').trim()
+    const narrow = `in:sent after:${after}${first ? ` to:${addressKey(first)}` : ''}${words ? ` subject:"${words}"` : ''}`
+    await search(narrow, 5)
     for (const id of candidates) {
       const meta = await metadata(ctx, id)
       if (header(meta, 'X-Dispatch-Id') === row.id || (row.messageId && header(meta, 'Message-ID') === row.messageId)) {

@@ -5,7 +5,15 @@ import { DispatchDb } from '../../core/db.ts'
 import { DAY_GUARD_MS, DAY_MS, limitsFor, type SendLimits } from '../../core/limits.ts'
 import { decide, PAUSE_MAX_MS } from '../../core/throttle.ts'
 import type { OutboxRow } from '../../core/types.ts'
-import { LEDGER_RETENTION_MS, pruneLedger, readBudget, recordFeedback, release, reserve } from './budget.ts'
+import {
+  LEDGER_RETENTION_MS,
+  pruneLedger,
+  readBudget,
+  recordFeedback,
+  release,
+  reserve,
+  stampAnswered,
+} from './budget.ts'
 
 const T0 = Date.UTC(2026, 6, 1, 9)
 const EX = 'exchange:rep@contoso.com'
@@ -234,6 +242,21 @@ describe('release', () => {
     expect(await release(db, 'b')).toBe(1)
     expect(await release(db, 'unknown')).toBe(0)
     expect(await reserve(db, input(GM, 'c', gmail, T0))).toEqual({ ok: true })
+  })
+})
+
+describe('stampAnswered', () => {
+  it('counts a slow send from when the provider answered, so the next window starts after it', async () => {
+    const db = open(freshName())
+    const batch = limitsFor('workspace', { enabled: true, batchSize: 1, waitSeconds: 2 })
+    expect(await reserve(db, input(GM, 'a', batch, T0))).toEqual({ ok: true })
+    // The request took 800 ms to reach the provider and come back.
+    await stampAnswered(db, 'a', T0 + 800)
+    expect(await reserve(db, input(GM, 'b', batch, T0 + 2_000))).toEqual({ ok: false, at: T0 + 2_800, reason: 'batch' })
+    expect(await reserve(db, input(GM, 'b', batch, T0 + 2_800))).toEqual({ ok: true })
+    // Never moves a stamp backwards.
+    await stampAnswered(db, 'b', T0)
+    expect((await db.ledger.where('outboxId').equals('b').first())?.at).toBe(T0 + 2_800)
   })
 })
 

@@ -101,6 +101,21 @@ export async function release(db: DispatchDb, outboxId: string): Promise<number>
   return db.ledger.where('outboxId').equals(outboxId).delete()
 }
 
+/**
+ * Moves a reservation's stamp to when the provider answered. A send is reserved before the request
+ * leaves but the provider counts it when the request arrives, somewhere before the answer: stamping
+ * the answer time means the next send of a window always arrives a full window after this one,
+ * whatever the network latency was, with no guard that would waste budget.
+ */
+export async function stampAnswered(db: DispatchDb, outboxId: string, at: number): Promise<void> {
+  await db.ledger
+    .where('outboxId')
+    .equals(outboxId)
+    .modify((entry) => {
+      if (entry.at < at) entry.at = at
+    })
+}
+
 function normalise(mailboxId: MailboxId, feedback: ProviderFeedback | ChannelFeedback): ProviderFeedback | null {
   const after = 'retryAfterMs' in feedback ? feedback.retryAfterMs : undefined
   const retry = after === undefined ? {} : { retryAfterMs: after }

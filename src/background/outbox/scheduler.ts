@@ -11,7 +11,7 @@ import { limitsForMailbox } from '../mailboxes.ts'
 import { pushStatus } from '../push.ts'
 import { getSettings } from '../settings.ts'
 import { bumpStats } from '../stats.ts'
-import { recordFeedback, release, reserve } from './budget.ts'
+import { recordFeedback, release, reserve, stampAnswered } from './budget.ts'
 
 /**
  * The outbox scheduler. Stateless between runs: every run recomputes what is due from IndexedDB,
@@ -338,9 +338,12 @@ async function sendRow(row: OutboxRow, blocked: Map<string, number>): Promise<vo
       const sent = await channel.send(row, ctx, async (patch) => {
         await update(row, patch)
       })
+      await stampAnswered(db(), row.id, clock())
       await markSent(row, sent, 'sent')
       await recordFeedback(db(), row.mailboxId, { kind: 'sent' }, clock())
     } catch (err) {
+      // A request that may have reached the provider keeps its reservation, stamped now.
+      await stampAnswered(db(), row.id, clock())
       const until = await handleError(row, err, channel)
       if (until) blocked.set(row.mailboxId, until)
     }
