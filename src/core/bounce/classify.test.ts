@@ -224,7 +224,9 @@ describe('bounces from each MTA family', () => {
   it('reads the same message with CRLF line ends, as bytes and as an ArrayBuffer', () => {
     const crlf = F.postfixUserUnknown.replace(/\n/g, '\r\n')
     const bytes = new TextEncoder().encode(crlf)
-    for (const input of [crlf, bytes, bytes.buffer as ArrayBuffer]) {
+    const offset = new Uint8Array(bytes.length + 8)
+    offset.set(bytes, 8)
+    for (const input of [crlf, bytes, bytes.buffer as ArrayBuffer, offset.subarray(8)]) {
       const r = classifyMessageSync(input)
       expect([r.bounce, r.kind, r.status, r.recipients.map((x) => x.address)]).toEqual([
         true,

@@ -171,7 +171,9 @@ export async function classifyMessage(raw: string | Uint8Array | ArrayBuffer): P
 /** Synchronous form of classifyMessage, for batch use. */
 export function classifyMessageSync(raw: string | Uint8Array | ArrayBuffer): BounceReport {
   try {
-    if (typeof raw !== 'string' && !(raw instanceof Uint8Array) && !(raw instanceof ArrayBuffer)) {
+    // Typed arrays and ArrayBuffers from another realm (a worker, a frame) fail instanceof checks.
+    const binary = ArrayBuffer.isView(raw) || Object.prototype.toString.call(raw) === '[object ArrayBuffer]'
+    if (typeof raw !== 'string' && !binary) {
       return report('ordinary', { error: 'input is not a string, Uint8Array or ArrayBuffer' })
     }
     const size = typeof raw === 'string' ? raw.length : raw.byteLength

@@ -79,7 +79,10 @@ export function toByteString(raw: string | Uint8Array | ArrayBuffer): string {
     if (!/[^\x00-\xff]/.test(raw)) return raw
     return byteDecoder.decode(new TextEncoder().encode(raw))
   }
-  return byteDecoder.decode(raw instanceof Uint8Array ? raw : new Uint8Array(raw))
+  const bytes = ArrayBuffer.isView(raw)
+    ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+    : new Uint8Array(raw)
+  return byteDecoder.decode(bytes)
 }
 
 export function byteStringToBytes(s: string): Uint8Array {
