@@ -1,8 +1,12 @@
+import { buildKind } from '../config.ts'
+import { stepProblems } from '../core/campaign-schedule.ts'
 import { HOST_PROVIDER } from '../core/channel-rule.ts'
 import { db } from '../core/db.ts'
 import { DispatchError } from '../core/errors.ts'
 import type { Campaign, Template } from '../core/types.ts'
 import { connect, disconnect } from './accounts.ts'
+import { archiveCampaign, enrol, removeFromCampaign, runCampaigns } from './campaigns/engine.ts'
+import { advanceClock } from './campaigns/test-hooks.ts'
 import { composeContext } from './compose.ts'
 import { markAllRead, markRead } from './feed/feed.ts'
 import { cancel, resend } from './outbox/actions.ts'
@@ -111,6 +115,8 @@ export const handlers: Handlers = {
   },
 
   async 'campaigns.save'({ campaign }) {
+    const problems = stepProblems(campaign.steps)
+    if (problems.length > 0) throw new DispatchError('invalid_message', `Invalid steps: ${problems.join(', ')}`)
     const existing = campaign.id ? await db().campaigns.get(campaign.id) : undefined
     const saved: Campaign = {
       ...existing,
@@ -128,7 +134,16 @@ export const handlers: Handlers = {
   },
 
   async 'campaigns.delete'({ id }) {
-    await db().campaigns.update(id, { archived: true })
+    await archiveCampaign(id)
+    return null
+  },
+
+  async 'campaign.enrol'({ campaignId, people }) {
+    return enrol(campaignId, people)
+  },
+
+  async 'campaign.remove'({ enrolmentId }) {
+    await removeFromCampaign(enrolmentId)
     return null
   },
 
@@ -161,7 +176,12 @@ export const handlers: Handlers = {
   },
 
   async 'worker.tick'() {
-    await kick()
+    await Promise.all([kick(), runCampaigns()])
     return null
   },
+
+  // Test and demo builds only: the production bundle has no clock hook at all.
+  ...(buildKind !== 'production'
+    ? { 'test.clock': (({ advanceMs }) => advanceClock(advanceMs)) satisfies Handlers['test.clock'] }
+    : {}),
 }

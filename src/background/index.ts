@@ -1,4 +1,7 @@
+import { buildKind } from '../config.ts'
 import { db } from '../core/db.ts'
+import { onCampaignAlarm, startCampaigns } from './campaigns/index.ts'
+import { installTestGlobals } from './campaigns/test-hooks.ts'
 import { refreshBadge } from './feed/feed.ts'
 import { handlers } from './handlers.ts'
 import { ALARM, kick } from './outbox/scheduler.ts'
@@ -10,6 +13,7 @@ import { createRouter } from './router.ts'
  * resumes from the database on the next event.
  */
 const route = createRouter(handlers, chrome.runtime.id)
+if (buildKind !== 'production') installTestGlobals()
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   route(message, sender).then(sendResponse, (err) =>
@@ -20,6 +24,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === ALARM) void kick()
+  else onCampaignAlarm(alarm.name)
 })
 
 chrome.runtime.onStartup.addListener(() => {
@@ -34,5 +39,8 @@ chrome.runtime.onInstalled.addListener(() => {
 // Every start of the worker recomputes what is due (a killed worker may have left work behind).
 void db()
   .open()
-  .then(() => kick())
+  .then(() => {
+    void kick()
+    startCampaigns()
+  })
   .catch((err) => console.error('[dispatch] database failed to open', err))

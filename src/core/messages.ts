@@ -119,6 +119,10 @@ export const pageRequests = {
   'scan.now': z.object({ mailboxId: id.optional() }),
   'suppression.remove': z.object({ address }),
   'worker.tick': z.object({}),
+  /** Takes one person out of a campaign (campaign page). */
+  'campaign.remove': z.object({ enrolmentId: id }),
+  /** Test and demo builds only (no handler in production): moves the simulated clock forward. */
+  'test.clock': z.object({ advanceMs: z.number().int().nonnegative().lt(4e10) }),
 } as const
 
 export const requestSchemas = { ...contentRequests, ...pageRequests }
@@ -195,6 +199,8 @@ export interface Responses {
   'scan.now': { scanned: number; bounces: number; replies: number }
   'suppression.remove': null
   'worker.tick': null
+  'campaign.remove': null
+  'test.clock': { now: number; offsetMs: number }
 }
 
 export type Reply<T extends RequestType = RequestType> =

@@ -444,6 +444,22 @@ export async function removeFromCampaign(enrolmentId: string): Promise<void> {
   await endEnrolment(enrolmentId, 'removed')
 }
 
+/**
+ * Deletes a campaign for the rep (it is archived: its analytics stay). Everyone still in it is
+ * removed now, so a step waiting in the queue does not go out after the campaign is gone.
+ */
+export async function archiveCampaign(campaignId: string): Promise<number> {
+  await db().campaigns.update(campaignId, { archived: true })
+  const active = await db()
+    .enrolments.where('campaignId')
+    .equals(campaignId)
+    .filter((e) => e.state === 'active')
+    .primaryKeys()
+  let ended = 0
+  for (const id of active) if (await endEnrolment(id, 'removed')) ended++
+  return ended
+}
+
 // ─── Reactions to the outbox and the inbox scan ─────────────────────────────────────────────────
 
 /** A step was sent (the next one is scheduled) or failed (the person waits for a Resend). */
