@@ -1,5 +1,6 @@
 import { buildKind } from '../config.ts'
 import { db } from '../core/db.ts'
+import { ensureScanAlarm, onNotificationClicked, SCAN_ALARM, scanInBackground } from './bounces/index.ts'
 import { onCampaignAlarm, startCampaigns } from './campaigns/index.ts'
 import { installTestGlobals } from './campaigns/test-hooks.ts'
 import { refreshBadge } from './feed/feed.ts'
@@ -27,8 +28,15 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   else onCampaignAlarm(alarm.name)
 })
 
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === SCAN_ALARM) scanInBackground()
+})
+
+chrome.notifications.onClicked.addListener(onNotificationClicked)
+
 chrome.runtime.onStartup.addListener(() => {
   void kick()
+  scanInBackground()
 })
 
 chrome.runtime.onInstalled.addListener(() => {
@@ -42,5 +50,6 @@ void db()
   .then(() => {
     void kick()
     startCampaigns()
+    void ensureScanAlarm().catch((err) => console.warn('[dispatch] scan alarm', err))
   })
   .catch((err) => console.error('[dispatch] database failed to open', err))

@@ -25,18 +25,19 @@ export async function ensureScanAlarm(): Promise<void> {
 async function notifyBounce(bounce: BounceRecord, subject: string | undefined): Promise<void> {
   const settings = await getSettings()
   if (settings.notifyBounces === false) return
-  const title = chrome.i18n.getMessage(
-    bounce.kind === 'hard' ? 'notify_bounceHardTitle' : 'notify_bounceSoftTitle',
-    bounce.recipient,
-  )
+  const title =
+    bounce.kind === 'hard'
+      ? chrome.i18n.getMessage('notify_bounceHardTitle', bounce.recipient)
+      : chrome.i18n.getMessage('notify_bounceSoftTitle', bounce.recipient)
+  const reason = bounce.status ? `${bounce.reason} · ${bounce.status}` : bounce.reason
   const message = subject
-    ? chrome.i18n.getMessage('notify_bounceMessage', [subject, bounce.reason])
-    : chrome.i18n.getMessage('notify_bounceMessageNoSubject', bounce.reason)
+    ? chrome.i18n.getMessage('notify_bounceMessage', [subject, reason])
+    : chrome.i18n.getMessage('notify_bounceMessageNoSubject', reason)
   await chrome.notifications.create(`${BOUNCE_NOTIFICATION_PREFIX}${bounce.id}`, {
     type: 'basic',
     iconUrl: chrome.runtime.getURL('icons/128.png'),
     title: title || bounce.recipient,
-    message: message || bounce.reason,
+    message: message || reason,
     priority: 0,
   })
 }
