@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { AdvisorReport } from './advisor.ts'
+import type { RelayVerified } from './settings.ts'
 import type { WaitReason } from './throttle.ts'
 import type { Account, Campaign, ChannelKind, ErrorInfo, OutboxRow, OutboxState, Provider, Template } from './types.ts'
 
@@ -123,6 +125,18 @@ export const pageRequests = {
   'campaign.remove': z.object({ enrolmentId: id }),
   /** Test and demo builds only (no handler in production): moves the simulated clock forward. */
   'test.clock': z.object({ advanceMs: z.number().int().nonnegative().lt(4e10) }),
+  /** Custom SMTP "Authenticate and Save": the worker asks the relay's /v1/verify and stores only on success. */
+  'relay.verify': z.object({
+    /** Ignored when the admin's policy sets the relay URL. */
+    relayUrl: z.string().max(2000).optional(),
+    relayToken: z.string().min(1).max(2000),
+    /** The From address for Custom SMTP and legacy sends. */
+    from: z.string().min(3).max(320),
+    /** The rep's own SMTP login, for relays that allow it; the relay keeps it, Dispatch does not. */
+    smtp: z.object({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).optional(),
+  }),
+  /** The channel advisor: SPF, DKIM and DMARC of a sending domain for a channel, over DNS-over-HTTPS. */
+  'advisor.check': z.object({ domain: z.string().max(320).optional(), channel: channelKind.optional() }),
 } as const
 
 export const requestSchemas = { ...contentRequests, ...pageRequests }
@@ -201,6 +215,8 @@ export interface Responses {
   'worker.tick': null
   'campaign.remove': null
   'test.clock': { now: number; offsetMs: number }
+  'relay.verify': RelayVerified
+  'advisor.check': AdvisorReport
 }
 
 export type Reply<T extends RequestType = RequestType> =
@@ -238,6 +254,15 @@ export const ERROR_CODES = [
   'not_allowed',
   'channel_unavailable',
   'relay_auth_failed',
+  'relay_token_rejected',
+  'relay_unreachable',
+  'relay_rep_login_disabled',
+  'relay_from_not_allowed',
+  'relay_origin_not_allowed',
+  'relay_error',
+  'legacy_token_rejected',
+  'channel_not_configured',
+  'dns_lookup_failed',
   'internal',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -36,6 +36,25 @@ export interface RepSettings {
   relayFrom?: string
   legacyToken?: string
   sendingDomain?: string
+  /** The SMTP provider's SPF include (e.g. `sendgrid.net`), for the channel advisor. */
+  relaySpfInclude?: string
+  /**
+   * What the relay said on the last successful "Authenticate and Save". Written only by the worker
+   * after `/v1/verify` answered ok (the page cannot set it); `url` ties it to the relay it describes.
+   */
+  relayVerified?: RelayVerified
+}
+
+export interface RelayVerified {
+  url: string
+  at: number
+  username: string | null
+  source: 'relay' | 'rep'
+  /** The relay's sending domain: `from` must be an address at it. */
+  domain: string | null
+  dkim: { domain: string; selector: string } | null
+  /** The provider's cap the relay keeps; the throttle paces the SMTP channel by it. */
+  rateCap: { messages: number; perSeconds: number } | null
 }
 
 export type Settings = AdminSettings & RepSettings
@@ -64,7 +83,9 @@ export function mergeSettings(
   stored: Partial<Settings>,
 ): { settings: Settings; locked: (keyof AdminSettings)[] } {
   const locked = ADMIN_KEYS.filter((k) => policy[k] !== undefined)
-  const settings: Settings = { ...DEFAULT_SETTINGS, ...stored }
+  // A stored null is a key the options page cleared (e.g. "no team channel"): unset, not a value.
+  const kept = Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== null)) as Partial<Settings>
+  const settings: Settings = { ...DEFAULT_SETTINGS, ...kept }
   for (const k of locked) (settings as Record<string, unknown>)[k] = policy[k]
   return { settings, locked }
 }
@@ -87,7 +108,8 @@ export const settingsPatchSchema = z
       waitSeconds: z.number().int().min(1).max(86_400),
     }),
     googlePlan: z.enum(['auto', 'trial']),
-    teamChannel: channel,
+    /** null clears it: campaign and page sends follow each rep's choice again. */
+    teamChannel: channel.nullable(),
     legacyAccount: z.boolean(),
     legacyEndpoint: httpsUrl.or(z.literal('')),
     relayUrl: httpsUrl.or(z.literal('')),
@@ -102,6 +124,10 @@ export const settingsPatchSchema = z
     relayFrom: z.string().max(320),
     legacyToken: z.string().max(2000),
     sendingDomain: z.string().max(253),
+    relaySpfInclude: z
+      .string()
+      .max(253)
+      .regex(/^$|^[A-Za-z0-9_.-]+$/, 'must be a domain name'),
   })
   .partial()
   .strict()
