@@ -5,9 +5,12 @@ import { db } from '../core/db.ts'
 import { DispatchError } from '../core/errors.ts'
 import type { Campaign, Template } from '../core/types.ts'
 import { connect, disconnect } from './accounts.ts'
+import { scanConnected } from './bounces/index.ts'
+import { adviseDomain } from './advisor/index.ts'
 import { archiveCampaign, enrol, removeFromCampaign, runCampaigns } from './campaigns/engine.ts'
 import { advanceClock } from './campaigns/test-hooks.ts'
 import { composeContext } from './compose.ts'
+import { authenticateRelay } from './delivery.ts'
 import { markAllRead, markRead } from './feed/feed.ts'
 import { cancel, resend } from './outbox/actions.ts'
 import { enqueue } from './outbox/queue.ts'
@@ -173,6 +176,18 @@ export const handlers: Handlers = {
   async 'suppression.remove'({ address }) {
     await db().suppression.delete(address.trim().toLowerCase())
     return null
+  },
+
+  async 'relay.verify'(p) {
+    return authenticateRelay(p)
+  },
+
+  async 'advisor.check'(p) {
+    return adviseDomain(p)
+  },
+
+  async 'scan.now'({ mailboxId }) {
+    return scanConnected(mailboxId)
   },
 
   async 'worker.tick'() {

@@ -1,7 +1,7 @@
 import { HOST_PROVIDER, providerOfChannel } from '../core/channel-rule.ts'
 import { db } from '../core/db.ts'
 import { DispatchError } from '../core/errors.ts'
-import { limitsFor, type SendLimits } from '../core/limits.ts'
+import { limitsFor, MINUTE_GUARD_MS, MINUTE_MS, SECOND_MS, type SendLimits, type SendWindow } from '../core/limits.ts'
 import type { Settings } from '../core/settings.ts'
 import type { Account, ChannelKind, HostKind, MailboxId } from '../core/types.ts'
 
@@ -52,12 +52,45 @@ export async function mailboxForChannel(
   return { mailboxId: account.id, account }
 }
 
-/** Relay and legacy servers: conservative defaults until the relay reports its own cap. */
-const RELAY_PLAN_LIMITS: SendLimits = limitsFor('workspace', null)
+/** Legacy servers publish no limits: conservative defaults (Workspace's). */
+const LEGACY_LIMITS: SendLimits = limitsFor('workspace', null)
+
+/** The relay's default recipients per message (relay/README.md, `maxRecipients`). */
+export const RELAY_MAX_RECIPIENTS = 100
+/** Our own pace when the relay reports no cap: as for Gmail, about two sends a second. */
+const RELAY_DEFAULT_PACE = { messages: 2, perSeconds: 1 }
+
+/**
+ * The SMTP channel's budget: the provider cap the relay reported on Authenticate and Save (the
+ * relay queues above it rather than fail, so pacing here keeps requests from piling up behind its
+ * gate), plus the admin's batch card. `plan` has no relay value; nothing reads it for this mailbox.
+ */
+export function relayLimits(
+  cap: { messages: number; perSeconds: number } | null | undefined,
+  admin: Settings['throttle'] | null,
+): SendLimits {
+  const pace = cap && cap.messages >= 1 && cap.perSeconds > 0 ? cap : RELAY_DEFAULT_PACE
+  const windowMs = Math.max(1, Math.round(pace.perSeconds * 1000))
+  const kind: SendWindow['kind'] = windowMs <= SECOND_MS ? 'second' : windowMs <= 60 * MINUTE_MS ? 'minute' : 'day'
+  const relayWindow: SendWindow = {
+    kind,
+    windowMs,
+    guardMs: windowMs <= SECOND_MS ? 0 : MINUTE_GUARD_MS,
+    max: Math.floor(pace.messages),
+    counts: 'messages',
+    source: 'provider',
+  }
+  const adminWindows = limitsFor('workspace', admin).windows.filter((w) => w.source === 'admin')
+  return { plan: 'workspace', perMessageRecipients: RELAY_MAX_RECIPIENTS, windows: [relayWindow, ...adminWindows] }
+}
 
 export function limitsForMailbox(mailboxId: MailboxId, account: Account | null, settings: Settings): SendLimits {
   const admin = settings.throttle?.enabled ? settings.throttle : null
   if (account) return limitsFor(account.plan, admin)
-  void mailboxId
-  return admin ? limitsFor('workspace', admin) : RELAY_PLAN_LIMITS
+  if (mailboxId === RELAY_MAILBOX) {
+    // A cap reported by another relay than the one configured now says nothing about it.
+    const verified = settings.relayVerified?.url === settings.relayUrl ? settings.relayVerified : undefined
+    return relayLimits(verified?.rateCap, admin)
+  }
+  return admin ? limitsFor('workspace', admin) : LEGACY_LIMITS
 }
