@@ -13,6 +13,12 @@ import type { BounceKind, Campaign, CampaignStep, Enrolment } from './types.ts'
 
 export const DAY_MS = 86_400_000
 
+/**
+ * `nextDueAt` of an enrolment whose current step is already in the outbox, waiting for the
+ * scheduler (the largest valid Date, so it sorts after every real due date).
+ */
+export const AWAITING_SEND = 8.64e15
+
 /** Sunday = 0 … Saturday = 6 of the calendar date `YYYY-MM-DD` (zone-free). */
 function weekdayOf(date: string): number {
   const [y, m, d] = date.split('-').map(Number)

@@ -11,6 +11,8 @@ import { PAGE_CSS } from '../ui/page.css.ts'
 
 type Tab = 'activity' | 'queue' | 'failed'
 
+const optionsUrl = (hash: string) => `${chrome.runtime.getURL('src/options/index.html')}#${hash}`
+
 function Popup() {
   const [tab, setTab] = useState<Tab>('activity')
   const accounts = useLive(() => db().accounts.toArray(), 'accounts', [] as Account[])
@@ -27,9 +29,17 @@ function Popup() {
     <main className="popup">
       <header className="row" style={{ justifyContent: 'space-between' }}>
         <h1>{t('extName')}</h1>
-        <button type="button" className="link" onClick={() => chrome.runtime.openOptionsPage()}>
-          {t('popup_settings')}
-        </button>
+        <nav className="row" aria-label={t('popup_settings')}>
+          <a href={optionsUrl('campaigns')} target="_blank" rel="noreferrer">
+            {t('popup_campaigns')}
+          </a>
+          <a href={optionsUrl('analytics')} target="_blank" rel="noreferrer" data-dispatch="popup-analytics">
+            {t('popup_analytics')}
+          </a>
+          <button type="button" className="link" onClick={() => chrome.runtime.openOptionsPage()}>
+            {t('popup_settings')}
+          </button>
+        </nav>
       </header>
       {connected.length === 0 ? (
         <p className="warn" data-dispatch="no-mailbox">

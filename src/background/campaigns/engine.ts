@@ -1,5 +1,6 @@
 import { isValidAddress, parseAddressList } from '../../core/address.ts'
 import {
+  AWAITING_SEND,
   bounceOutcome,
   dueAtForStep,
   type EndReason,
@@ -41,8 +42,7 @@ import { getSettings } from '../settings.ts'
  */
 
 export const CAMPAIGN_ALARM = 'campaigns'
-/** `nextDueAt` of an enrolment whose current step is in the outbox (the largest valid Date). */
-export const AWAITING_SEND = 8.64e15
+export { AWAITING_SEND }
 /** A step that cannot be queued now (no mailbox connected) is tried again after this. */
 export const REQUEUE_DELAY_MS = 15 * 60_000
 const BATCH = 50
