@@ -83,7 +83,7 @@ export function gmailSource(client: MailboxClient, sleep: (ms: number) => Promis
   /** Inbox messages since `floor` by search, then a fresh cursor taken before the search began. */
   async function* search(floor: number, mode: ScanMode, known: PageOptions['known']): AsyncGenerator<SourcePage> {
     const profile = await client.json<gmail_v1.Schema$Profile>(`${api}/profile`)
-    const ids: string[] = []
+    const found = new Set<string>()
     let pageToken: string | undefined
     for (let page = 0; page < SEARCH_MAX_PAGES; page++) {
       const q = new URLSearchParams({
@@ -92,10 +92,11 @@ export function gmailSource(client: MailboxClient, sleep: (ms: number) => Promis
       })
       if (pageToken) q.set('pageToken', pageToken)
       const list = await client.json<gmail_v1.Schema$ListMessagesResponse>(`${api}/messages?${q}`)
-      for (const m of list.messages ?? []) if (m.id && !ids.includes(m.id)) ids.push(m.id)
+      for (const m of list.messages ?? []) if (m.id) found.add(m.id)
       pageToken = list.nextPageToken ?? undefined
       if (!pageToken) break
     }
+    const ids = [...found]
     const done = await known(ids)
     const todo = ids.filter((id) => !done.has(id))
     const groups = chunk(todo, HISTORY_PAGE)
@@ -132,13 +133,11 @@ export function gmailSource(client: MailboxClient, sleep: (ms: number) => Promis
           return
         }
         const body = (await res.json()) as gmail_v1.Schema$ListHistoryResponse
-        const ids: string[] = []
+        const added = new Set<string>()
         for (const record of body.history ?? []) {
-          for (const added of record.messagesAdded ?? []) {
-            const id = added.message?.id
-            if (id && !ids.includes(id)) ids.push(id)
-          }
+          for (const a of record.messagesAdded ?? []) if (a.message?.id) added.add(a.message.id)
         }
+        const ids = [...added]
         const done = await opts.known(ids)
         const page = await metadata(ids.filter((id) => !done.has(id)))
         pageToken = body.nextPageToken ?? undefined

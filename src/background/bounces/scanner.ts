@@ -12,6 +12,7 @@
 import { addressKey } from '../../core/address.ts'
 import { type BounceReport, classifyMessage, isBounceCandidate } from '../../core/bounce/index.ts'
 import { db, type OutboxRecord } from '../../core/db.ts'
+import { toErrorInfo } from '../../core/errors.ts'
 import type { Account, BounceRecord, MailboxId, ScanCursor } from '../../core/types.ts'
 import { MailboxClient, ScanApiError, type ScanHttp } from './api.ts'
 import { correlateBounce, decodeSafe, matchReply } from './correlate.ts'
@@ -150,7 +151,7 @@ async function scanOnce(account: ScannableAccount, deps: ScanDeps): Promise<Mail
             code: err.kind === 'rate' ? 'rate_limited' : err.kind === 'auth' ? 'token_expired' : 'provider_error',
             message: err.message,
           }
-        : { code: 'internal', message: err instanceof Error ? err.message : String(err) }
+        : toErrorInfo(err)
     await db()
       .cursors.put({ ...stored, lastError: { code: info.code, message: info.message.slice(0, 500) } })
       .catch(() => undefined)
