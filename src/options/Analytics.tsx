@@ -72,7 +72,7 @@ export function Analytics() {
     <section aria-labelledby="an-h" data-dispatch="analytics">
       <h2 id="an-h">{t('analytics_title')}</h2>
       <p className="muted small">{t('analytics_help')}</p>
-      <div className="row" role="group" aria-label={t('analytics_range')}>
+      <div className="row">
         <label htmlFor="an-range" style={{ margin: 0 }}>
           {t('analytics_range')}
         </label>

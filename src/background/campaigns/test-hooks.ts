@@ -1,15 +1,15 @@
 import { db } from '../../core/db.ts'
 import type { BounceRecord } from '../../core/types.ts'
-import { emitEvent, type ReplyDetected } from '../events.ts'
+import { workerScanDeps } from '../bounces/index.ts'
+import { announcePending, storeBounces } from '../bounces/record.ts'
 import { kick, setClockForTesting } from '../outbox/scheduler.ts'
-import { bumpStats } from '../stats.ts'
 import { runCampaigns, setCampaignClockForTesting } from './engine.ts'
 
 /**
  * Hooks for test and demo builds only (index.ts and handlers.ts install them when
  * `buildKind !== 'production'`): a simulated clock for the campaign engine and the outbox scheduler,
  * kept in IndexedDB so it survives the worker being stopped, and a way to play the inbox scanner's
- * part in benchmarks.
+ * part in benchmarks (`globalThis.__dispatchTest` for `Worker.evaluate`).
  */
 
 const OFFSET_KEY = '_test.clockOffset'
@@ -36,17 +36,14 @@ export async function restoreTestClock(): Promise<void> {
   apply()
 }
 
-/** What the scanner does for a bounce: store it, count it, tell everyone. */
-export async function recordBounceForTesting(b: BounceRecord): Promise<void> {
-  await db().transaction('rw', [db().bounces, db().stats], async () => {
-    await db().bounces.put(b)
-    await bumpStats(b, b.detectedAt, b.kind)
-  })
-  await emitEvent('bounce.recorded', b)
-}
-
-export async function recordReplyForTesting(r: ReplyDetected): Promise<void> {
-  await emitEvent('reply.detected', r)
+/**
+ * Plays the inbox scan finding an NDR: the scanner's own store (bounce, suppression, totals, feed
+ * event in one transaction) and announcement (domain event, notification). Benchmarks time from here
+ * to the popup showing the bounce.
+ */
+export async function recordBounceForTesting(b: BounceRecord, subject?: string): Promise<void> {
+  await storeBounces(b.mailboxId, b.ndrProviderId, [{ record: b, subject, detail: b.reason }], b.detectedAt)
+  await announcePending(b.mailboxId, workerScanDeps().notify)
 }
 
 /** For `Worker.evaluate` in e2e tests and benchmarks: `globalThis.__dispatchTest`. */
@@ -55,7 +52,6 @@ export function installTestGlobals(): void {
     db,
     advanceClock,
     recordBounce: recordBounceForTesting,
-    recordReply: recordReplyForTesting,
     runCampaigns,
     kick,
   }
