@@ -62,6 +62,13 @@ describe('legacy servers channel', () => {
     expect(s.requests[0]).toMatchObject({ authorization: 'Bearer legacy-secret', dispatchIdHeader: 'L-1' })
   })
 
+  it('splits a From written as "Name <address>"', () => {
+    expect(legacySendRequest(row('L-0'), { name: '', address: 'Ana Silva <ana@acme.example>' }).from).toEqual({
+      name: 'Ana Silva',
+      address: 'ana@acme.example',
+    })
+  })
+
   it('finds a sent row by re-posting its id, which the endpoint answers without sending again', async () => {
     const s = await stub()
     const channel = createLegacyChannel(async () => ({ url: s.url }))

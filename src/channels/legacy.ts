@@ -1,3 +1,4 @@
+import { parseAddressList } from '../core/address.ts'
 import type { OutboxRow } from '../core/types.ts'
 import { type Channel, type ChannelContext, ProviderError, retryAfterMs, type SentMessage } from './channel.ts'
 import { isFailure, postJson, readJson } from './smtp.ts'
@@ -51,9 +52,11 @@ export interface LegacySendRequest {
 
 export function legacySendRequest(row: OutboxRow, from: ChannelContext['from']): LegacySendRequest {
   const m = row.message
+  // The configured From may be written "Name <address>"; the contract wants the parts.
+  const parsed = parseAddressList(from.address)[0]
   return {
     id: row.id,
-    from: { name: from.name, address: from.address },
+    from: { name: from.name || parsed?.name || '', address: parsed?.address || from.address },
     to: m.to,
     cc: m.cc,
     bcc: m.bcc,

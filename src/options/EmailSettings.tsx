@@ -244,7 +244,7 @@ export function EmailSettings() {
 
       <Advisor
         settings={settings}
-        defaultChannel={settings.teamChannel ?? settings.repChannel ?? 'gmail'}
+        defaultChannel={settings.teamChannel ?? selected}
         legacyOffered={legacyOffered}
         busy={busy}
         setBusy={setBusy}
