@@ -28,15 +28,22 @@ export const CHART_PAINTED_MARK = 'dispatch:analytics-chart-painted'
 
 type Preset = '7' | '30' | '90' | '365' | 'all' | 'custom'
 
-const nf = () => new Intl.NumberFormat(uiLanguage())
-const pf = () => new Intl.NumberFormat(uiLanguage(), { style: 'percent', maximumFractionDigits: 1 })
+// Intl formatters are slow to build; the page formats a few hundred numbers and dates per render.
+let numberFormat: Intl.NumberFormat | undefined
+let percentFormat: Intl.NumberFormat | undefined
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+const nf = () => (numberFormat ??= new Intl.NumberFormat(uiLanguage()))
+const pf = () => (percentFormat ??= new Intl.NumberFormat(uiLanguage(), { style: 'percent', maximumFractionDigits: 1 }))
 
 function percent(v: number | null): string {
   return v === null ? '—' : pf().format(v)
 }
 
 function formatDay(day: string, opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string {
-  return new Intl.DateTimeFormat(uiLanguage(), { ...opts, timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`))
+  const key = JSON.stringify(opts)
+  let f = dayFormats.get(key)
+  if (!f) dayFormats.set(key, (f = new Intl.DateTimeFormat(uiLanguage(), { ...opts, timeZone: 'UTC' })))
+  return f.format(new Date(`${day}T00:00:00Z`))
 }
 
 async function statsIn(scope: StatScope, range: DayRange | null): Promise<StatRow[]> {
@@ -297,6 +304,8 @@ const PAD = { left: 44, right: 8, top: 10, bottom: 28 }
 /** Grouped bars per day (or week): sent, bounced (hard below soft) and replies, on one axis. */
 function Chart({ id, title, points, scope }: { id: string; title: string; points: DayPoint[]; scope: StatScope }) {
   const ref = useRef<SVGSVGElement>(null)
+  // The day-by-day table is built when opened: it is the largest part of the page.
+  const [tableOpen, setTableOpen] = useState(false)
   const bars = useMemo(() => bucketSeries(points, 92), [points])
   const grouped = bars.length < points.length
   const max = Math.max(0, ...bars.map((p) => Math.max(p.sent, p.hard + p.soft, p.replies)))
@@ -392,39 +401,41 @@ function Chart({ id, title, points, scope }: { id: string; title: string; points
       <p className="small" data-dispatch="chart-summary">
         {summary}
       </p>
-      <details>
+      <details onToggle={(e) => setTableOpen((e.target as HTMLDetailsElement).open)}>
         <summary>{t('analytics_showTable')}</summary>
-        <table>
-          <caption className="sr">{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('analytics_day')}</th>
-              <th scope="col" className="num">
-                {t('analytics_sent')}
-              </th>
-              <th scope="col" className="num">
-                {t('analytics_hard')}
-              </th>
-              <th scope="col" className="num">
-                {t('analytics_soft')}
-              </th>
-              <th scope="col" className="num">
-                {t('analytics_replies')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {bars.map((p) => (
-              <tr key={p.day}>
-                <th scope="row">{formatDay(p.day)}</th>
-                <td className="num">{n.format(p.sent)}</td>
-                <td className="num">{n.format(p.hard)}</td>
-                <td className="num">{n.format(p.soft)}</td>
-                <td className="num">{n.format(p.replies)}</td>
+        {tableOpen && (
+          <table>
+            <caption className="sr">{title}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('analytics_day')}</th>
+                <th scope="col" className="num">
+                  {t('analytics_sent')}
+                </th>
+                <th scope="col" className="num">
+                  {t('analytics_hard')}
+                </th>
+                <th scope="col" className="num">
+                  {t('analytics_soft')}
+                </th>
+                <th scope="col" className="num">
+                  {t('analytics_replies')}
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {bars.map((p) => (
+                <tr key={p.day}>
+                  <th scope="row">{formatDay(p.day)}</th>
+                  <td className="num">{n.format(p.sent)}</td>
+                  <td className="num">{n.format(p.hard)}</td>
+                  <td className="num">{n.format(p.soft)}</td>
+                  <td className="num">{n.format(p.replies)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </details>
     </figure>
   )
