@@ -29,6 +29,8 @@ const STALE_SENDING_MS = 10_000
 const MAX_TRANSIENT_ATTEMPTS = 8
 /** Rows looked at per pass; the next pass continues. */
 const BATCH = 100
+/** How soon a killed run is resumed (at most; see kick). */
+const WATCHDOG_MS = 1000
 /** While the worker lives, waits shorter than this use a timer; alarms cover the rest. */
 const TIMER_LIMIT_MS = 25_000
 
@@ -52,6 +54,9 @@ export function kick(): Promise<void> {
   }
   running = (async () => {
     try {
+      // A watchdog first: if the worker is killed during this run, the alarm brings it back to
+      // finish (the browser clamps the delay; packed extensions wait at least 30 s).
+      await chrome.alarms.create(ALARM, { when: Date.now() + WATCHDOG_MS }).catch(() => undefined)
       do {
         again = false
         await runOnce()
