@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { askWorker, expect, routeHosts, signInThrough, test } from './harness.ts'
+import { askWorker, expect, routeHosts, signInThrough, test, WorkerKiller } from './harness.ts'
 
 /**
  * A three-step campaign end to end, on a simulated clock (the test build's `test.clock`): the rep
@@ -274,4 +274,64 @@ test('a three-step campaign: a hard bounce leaves, a reply ends, the rest runs o
   await screenshot(extPage, 'campaigns-campaign-page', true)
   people = await enrolments()
   expect(Object.keys(people).sort()).toEqual([ANA, BO, GONE].sort())
+})
+
+test('the engine survives the worker being stopped: each step goes out once, on its day, as a reply in its thread', async ({
+  context,
+  emulator,
+  extPage,
+  extensionId,
+}) => {
+  emulator.addAccount({ provider: 'google', address: REP, displayName: 'Rita Rep' })
+  await extPage.goto(extPage.url().replace(/#.*$/, '') + '#connections')
+  await signInThrough(context, () => extPage.locator('[data-dispatch=connect-gmail]').click(), REP)
+  await expect(extPage.locator(`[data-account="${REP}"]`)).toBeVisible()
+  const first = await saveTemplate(extPage, 'Intro', 'Hello {{company}}', '<p>Hi {{first_name|there}}</p>')
+  const second = await saveTemplate(extPage, 'Nudge', 'Nudge', '<p>Any news?</p>')
+  const saved = await askWorker<{ ok: boolean; data: { id: string } }>(extPage, {
+    type: 'campaigns.save',
+    campaign: {
+      name: 'Restart-safe',
+      steps: [
+        { dayOffset: 0, templateId: first, mode: 'new' },
+        { dayOffset: 1, templateId: second, mode: 'reply' },
+      ],
+      skipWeekends: false,
+      removeOnBounce: true,
+      endOnReply: true,
+    },
+  })
+  expect(saved.ok).toBe(true)
+  const enrolled = await askWorker<{ ok: boolean; data: { enrolled: number } }>(extPage, {
+    type: 'campaign.enrol',
+    campaignId: saved.data.id,
+    people: [{ address: ANA, name: 'Ana Silva' }, { address: BO }],
+  })
+  expect(enrolled).toMatchObject({ ok: true, data: { enrolled: 2 } })
+  const sent = () => emulator.mailbox(REP).sent.filter((m) => !m.isDraft)
+  await expect.poll(() => sent().length, { timeout: 20_000 }).toBe(2)
+  // Step 2 waits on an alarm, so a stopped worker is woken for it.
+  const alarm = await extPage.evaluate(() => chrome.alarms.get('campaigns'))
+  expect(alarm?.scheduledTime).toBeGreaterThan(Date.now())
+
+  const killer = await WorkerKiller.attach(extPage, extensionId)
+  await killer.kill()
+  // The request wakes a fresh worker, which finds the simulated clock and the due steps in IndexedDB.
+  await advanceClock(extPage, DAY + 60_000)
+  await expect.poll(() => sent().length, { timeout: 20_000 }).toBe(4)
+  await killer.kill()
+  await askWorker(extPage, { type: 'worker.tick' })
+  await advanceClock(extPage, 0)
+  await extPage.waitForTimeout(500)
+  expect(sent()).toHaveLength(4)
+  for (const address of [ANA, BO]) {
+    const mine = sent().filter((m) => m.recipients.includes(address))
+    expect(mine).toHaveLength(2)
+    expect(mine[1]!.headers['in-reply-to']).toBe(mine[0]!.messageId)
+    expect(mine[1]!.threadId).toBe(mine[0]!.threadId)
+  }
+  const rows = await readStore<Row>(extPage, 'outbox')
+  expect(rows.map((r) => r.state).sort()).toEqual(['sent', 'sent', 'sent', 'sent'])
+  const people = await readStore<Enrolment>(extPage, 'enrolments')
+  expect(people.map((e) => e.state)).toEqual(['completed', 'completed'])
 })

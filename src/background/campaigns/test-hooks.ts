@@ -14,6 +14,7 @@ import { runCampaigns, setCampaignClockForTesting } from './engine.ts'
 
 const OFFSET_KEY = '_test.clockOffset'
 let offset = 0
+let restored: Promise<void> = Promise.resolve()
 
 function apply(): void {
   setClockForTesting(() => Date.now() + offset)
@@ -22,6 +23,8 @@ function apply(): void {
 
 /** Moves the simulated clock forward and runs whatever fell due. Returns the simulated now. */
 export async function advanceClock(ms: number): Promise<{ now: number; offsetMs: number }> {
+  // A worker woken by this very request must have its stored offset back before adding to it.
+  await restored
   offset += ms
   await db().settings.put({ key: OFFSET_KEY, value: offset })
   apply()
@@ -31,9 +34,12 @@ export async function advanceClock(ms: number): Promise<{ now: number; offsetMs:
 }
 
 /** A restarted worker picks up the simulated clock where the test left it. */
-export async function restoreTestClock(): Promise<void> {
-  offset = ((await db().settings.get(OFFSET_KEY))?.value as number | undefined) ?? 0
-  apply()
+export function restoreTestClock(): Promise<void> {
+  restored = (async () => {
+    offset = ((await db().settings.get(OFFSET_KEY))?.value as number | undefined) ?? 0
+    apply()
+  })().catch((err) => console.warn('[dispatch] test clock', err))
+  return restored
 }
 
 /**
