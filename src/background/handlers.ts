@@ -113,6 +113,12 @@ export const handlers: Handlers = {
   },
 
   async 'templates.delete'({ id }) {
+    // A campaign step without its template could never be sent: the rep changes the campaign first.
+    const users = (await db().campaigns.toArray()).filter(
+      (c) => !c.archived && c.steps.some((s) => s.templateId === id),
+    )
+    if (users.length > 0)
+      throw new DispatchError('not_allowed', 'A campaign uses this template', [users.map((c) => c.name).join(', ')])
     await db().templates.delete(id)
     return null
   },
@@ -120,6 +126,8 @@ export const handlers: Handlers = {
   async 'campaigns.save'({ campaign }) {
     const problems = stepProblems(campaign.steps)
     if (problems.length > 0) throw new DispatchError('invalid_message', `Invalid steps: ${problems.join(', ')}`)
+    const templates = await db().templates.bulkGet(campaign.steps.map((s) => s.templateId))
+    if (templates.some((x) => !x)) throw new DispatchError('not_found', 'A step names a template that does not exist')
     const existing = campaign.id ? await db().campaigns.get(campaign.id) : undefined
     const saved: Campaign = {
       ...existing,

@@ -8,11 +8,26 @@ import { call, RequestFailed } from '../ui/messaging.ts'
 
 const SAMPLE = { address: 'ana.silva@contoso.com', name: 'Ana Silva' }
 
+function messageOf(err: unknown): ErrorInfo {
+  return err instanceof RequestFailed ? err.info : { code: 'internal', message: String(err) }
+}
+
 /** Templates: name, subject, body with {{variables}}, and a preview with a sample person. */
 export function Templates() {
   const templates = useLive(() => db().templates.orderBy('name').toArray(), '', [] as Template[])
   const [editing, setEditing] = useState<Partial<Template> | null>(null)
   const [error, setError] = useState<ErrorInfo | null>(null)
+  const [listError, setListError] = useState<ErrorInfo | null>(null)
+  const [sample, setSample] = useState(SAMPLE)
+  const remove = async (tpl: Template) => {
+    setListError(null)
+    if (!confirm(t('options_templateDeleteConfirm', tpl.name))) return
+    try {
+      await call('templates.delete', { id: tpl.id })
+    } catch (err) {
+      setListError(messageOf(err))
+    }
+  }
   const save = async () => {
     if (!editing) return
     setError(null)
@@ -27,11 +42,11 @@ export function Templates() {
       })
       setEditing(null)
     } catch (err) {
-      setError(err instanceof RequestFailed ? err.info : { code: 'internal', message: String(err) })
+      setError(messageOf(err))
     }
   }
   const preview = editing
-    ? renderTemplate({ subject: editing.subject ?? '', body: editing.body ?? '' }, variablesFor(SAMPLE))
+    ? renderTemplate({ subject: editing.subject ?? '', body: editing.body ?? '' }, variablesFor(sample))
     : null
   return (
     <section aria-labelledby="tpl-h" data-dispatch="templates">
@@ -46,6 +61,13 @@ export function Templates() {
         </button>
       </div>
       {templates.length === 0 && !editing && <p>{t('options_templatesEmpty')}</p>}
+      {listError && (
+        <p className="error" role="alert">
+          {listError.code === 'not_allowed' && listError.params?.[0]
+            ? t('options_templateInUse', listError.params[0])
+            : errorText(listError)}
+        </p>
+      )}
       <ul className="list">
         {templates.map((tpl) => (
           <li key={tpl.id} className="row" style={{ justifyContent: 'space-between' }}>
@@ -56,7 +78,7 @@ export function Templates() {
               <button type="button" onClick={() => setEditing(tpl)}>
                 {t('options_edit')}
               </button>
-              <button type="button" onClick={() => void call('templates.delete', { id: tpl.id })}>
+              <button type="button" onClick={() => void remove(tpl)} aria-label={t('options_templateDelete', tpl.name)}>
                 {t('options_delete')}
               </button>
             </span>
@@ -90,7 +112,26 @@ export function Templates() {
           {preview && (
             <section className="card" aria-label={t('options_preview')}>
               <h3>{t('options_preview')}</h3>
-              <p className="small muted">{t('options_previewFor', `${SAMPLE.name} <${SAMPLE.address}>`)}</p>
+              <div className="row small">
+                <label htmlFor="tpl-sample-name" style={{ margin: 0 }}>
+                  {t('options_sampleName')}
+                </label>
+                <input
+                  id="tpl-sample-name"
+                  value={sample.name}
+                  onChange={(e) => setSample({ ...sample, name: e.target.value })}
+                />
+                <label htmlFor="tpl-sample-address" style={{ margin: 0 }}>
+                  {t('options_sampleAddress')}
+                </label>
+                <input
+                  id="tpl-sample-address"
+                  type="email"
+                  value={sample.address}
+                  onChange={(e) => setSample({ ...sample, address: e.target.value })}
+                />
+              </div>
+              <p className="small muted">{t('options_previewFor', `${sample.name} <${sample.address}>`)}</p>
               <p>
                 <strong>{preview.subject}</strong>
               </p>
