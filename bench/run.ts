@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { eagerContentKbGz } from './content-size.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** The benchmarks' own test build and emulator port, so they never disturb dist-test or a running test. */
+const BENCH_DIST = path.join(ROOT, 'dist-bench')
+const BENCH_PORT = 47813
 
 function line(name: string, value: number) {
   const v = Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000)
@@ -53,9 +56,32 @@ async function main() {
     const mod = (await import('./bounce.ts')) as { benchBounce(dir: string): Promise<Record<string, number>> }
     for (const [k, v] of Object.entries(await mod.benchBounce(dir))) line(k, v)
   })
+  await section('scan', async () => {
+    const { benchScan } = await import('./scan.ts')
+    for (const [k, v] of Object.entries(await benchScan())) line(k, v)
+  })
   await section('relay', async () => {
     const { benchRelay } = await import('./relay.ts')
     for (const [k, v] of Object.entries(await benchRelay())) line(k, v)
+  })
+  await section('test build', async () => {
+    execFileSync('npx', ['vite', 'build', '--mode', 'test', '--logLevel', 'error'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, DISPATCH_OUT_DIR: BENCH_DIST, DISPATCH_EMULATOR_PORT: String(BENCH_PORT) },
+    })
+  })
+  await section('browser', async () => {
+    const { benchBrowser } = await import('./browser.ts')
+    for (const [k, v] of Object.entries(await benchBrowser(BENCH_DIST))) line(k, v)
+  })
+  await section('analytics', async () => {
+    const { benchAnalytics } = await import('./analytics.ts')
+    for (const [k, v] of Object.entries(await benchAnalytics())) line(k, v)
+  })
+  await section('chaos', async () => {
+    const { benchChaos } = await import('./chaos.ts')
+    for (const [k, v] of Object.entries(await benchChaos(BENCH_DIST, BENCH_PORT))) line(k, v)
   })
 }
 

@@ -1,5 +1,6 @@
 import { buildKind } from '../config.ts'
 import { db } from '../core/db.ts'
+import { installBenchGlobals } from './bench-hooks.ts'
 import { ensureScanAlarm, onNotificationClicked, SCAN_ALARM, scanInBackground } from './bounces/index.ts'
 import { onCampaignAlarm, startCampaigns } from './campaigns/index.ts'
 import { installTestGlobals } from './campaigns/test-hooks.ts'
@@ -14,7 +15,10 @@ import { createRouter } from './router.ts'
  * resumes from the database on the next event.
  */
 const route = createRouter(handlers, chrome.runtime.id)
-if (buildKind !== 'production') installTestGlobals()
+if (buildKind !== 'production') {
+  installTestGlobals()
+  installBenchGlobals()
+}
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   route(message, sender).then(sendResponse, (err) =>

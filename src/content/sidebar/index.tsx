@@ -1,4 +1,5 @@
 import { StrictMode } from 'react'
+import { flushSync } from 'react-dom'
 import { createRoot } from 'react-dom/client'
 import type { ComposeHandle, MailboxHint } from '../shared/compose.ts'
 import { Sidebar } from './Sidebar.tsx'
@@ -15,10 +16,13 @@ export function renderSidebar(
   const container = document.createElement('div')
   shadow.append(style, container)
   const root = createRoot(container)
-  root.render(
-    <StrictMode>
-      <Sidebar {...props} onQueued={showSend} />
-    </StrictMode>,
+  // Rendered in the same frame the compose appeared in, not a task later.
+  flushSync(() =>
+    root.render(
+      <StrictMode>
+        <Sidebar {...props} onQueued={showSend} />
+      </StrictMode>,
+    ),
   )
   return () => {
     root.unmount()
