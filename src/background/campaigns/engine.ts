@@ -362,8 +362,17 @@ async function routeFor(campaign: Campaign, e: Enrolment): Promise<{ mailboxId: 
  * Returns false when the enrolment was not active.
  */
 export async function endEnrolment(enrolmentId: string, reason: EndReason): Promise<boolean> {
+  // A step may be settled while this runs (nextStep moves on): look again from the new position.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const outcome = await tryEndEnrolment(enrolmentId, reason)
+    if (outcome !== 'moved') return outcome === 'ended'
+  }
+  return false
+}
+
+async function tryEndEnrolment(enrolmentId: string, reason: EndReason): Promise<'ended' | 'inactive' | 'moved'> {
   const e = await db().enrolments.get(enrolmentId)
-  if (!e || e.state !== 'active') return false
+  if (!e || e.state !== 'active') return 'inactive'
   const campaign = await db().campaigns.get(e.campaignId)
   const steps = campaign?.steps ?? []
   const now = clock()
@@ -379,9 +388,10 @@ export async function endEnrolment(enrolmentId: string, reason: EndReason): Prom
   }
   const route = campaign ? await routeFor(campaign, e) : { mailboxId: '', channel: 'gmail' as const }
   const error = { code: 'campaign_ended', message: `Campaign ended: ${reason}`, params: [reason] }
-  const ended = await db().transaction('rw', [db().enrolments, db().outbox], async () => {
+  const outcome = await db().transaction('rw', [db().enrolments, db().outbox], async () => {
     const cur = await db().enrolments.get(enrolmentId)
-    if (!cur || cur.state !== 'active' || cur.nextStep !== e.nextStep) return false
+    if (!cur || cur.state !== 'active') return 'inactive' as const
+    if (cur.nextStep !== e.nextStep) return 'moved' as const
     await db().enrolments.update(enrolmentId, { state: 'ended', endedReason: reason })
     for (const p of pending) {
       const row = await db().outbox.get(p.id)
@@ -421,9 +431,9 @@ export async function endEnrolment(enrolmentId: string, reason: EndReason): Prom
       }
       await db().outbox.add({ ...endedRow, recipientKeys: recipientKeys(endedRow) })
     }
-    return true
+    return 'ended' as const
   })
-  if (!ended) return false
+  if (outcome !== 'ended') return outcome
   await emit({
     at: now,
     kind: 'ended',
@@ -433,7 +443,7 @@ export async function endEnrolment(enrolmentId: string, reason: EndReason): Prom
     detail: reason,
   })
   void runCampaigns()
-  return true
+  return 'ended'
 }
 
 /** The rep takes someone out of a campaign (campaign page). */

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RawSender } from '../../core/sender.ts'
 import type { Enrolment, OutboxRow } from '../../core/types.ts'
 import { handlers } from '../handlers.ts'
+import { kick } from '../outbox/scheduler.ts'
 import { createRouter } from '../router.ts'
 import { onCampaignAlarm } from './index.ts'
 import { type Env, setUp, tearDown } from './test-env.ts'
@@ -128,6 +129,30 @@ describe('campaign requests', () => {
 })
 
 describe('feed upkeep', () => {
+  it('a send scheduled for later shows as queued in the feed; one going out now does not', async () => {
+    const message = { to: ['ana@contoso.example'], cc: [], bcc: [], subject: 'Later', html: '<p>x</p>', text: 'x' }
+    const later = Date.now() + 3 * 3600_000
+    for (const scheduledAt of [later, undefined]) {
+      const r = await ask(options, {
+        type: 'outbox.sendFromPage',
+        requestId: crypto.randomUUID(),
+        message,
+        scheduledAt,
+      })
+      expect(r.ok).toBe(true)
+    }
+    // The send without a date is due at once (this test's clock is the wall clock here).
+    env.set(Date.now() + 1000)
+    await kick()
+    const feed = await env.db.feed.toArray()
+    expect(feed.map((f) => f.kind).sort()).toEqual(['queued', 'sent'])
+    expect(feed.find((f) => f.kind === 'queued')).toMatchObject({
+      subject: 'Later',
+      detail: new Date(later).toISOString(),
+    })
+    expect(env.badge.text).toBe('2')
+  })
+
   it('the feed-prune alarm removes events past retention', async () => {
     await env.db.feed.bulkAdd([
       { at: Date.now() - 200 * 86_400_000, kind: 'sent', read: 1 },

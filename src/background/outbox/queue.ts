@@ -3,10 +3,14 @@ import { validateOutgoing } from '../../core/compose-rules.ts'
 import { db, recipientKeys } from '../../core/db.ts'
 import { DispatchError } from '../../core/errors.ts'
 import type { ChannelKind, HostKind, OutboxRow, OutgoingMessage, SendOrigin } from '../../core/types.ts'
+import { emit } from '../feed/feed.ts'
 import { type AccountHint, limitsForMailbox, mailboxForChannel, mailboxForHost } from '../mailboxes.ts'
 import { pushStatus } from '../push.ts'
 import { getSettings } from '../settings.ts'
 import { kick } from './scheduler.ts'
+
+/** Sends due later than this are "queued" in the live feed. */
+const QUEUED_FEED_AFTER_MS = 60_000
 
 export interface EnqueueInput {
   /** Idempotency key from the caller; becomes the outbox id (and X-Dispatch-Id). */
@@ -108,6 +112,21 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
     composeId: input.composeId,
   }
   await db().outbox.add({ ...row, recipientKeys: recipientKeys(row) })
+  // The live feed lists a send that waits for its time (a scheduled send); one going out now
+  // shows up once, as sent (or throttled).
+  if (notBefore > now + QUEUED_FEED_AFTER_MS) {
+    await emit({
+      at: now,
+      kind: 'queued',
+      mailboxId,
+      outboxId: row.id,
+      campaignId: row.campaignId,
+      templateId: row.templateId,
+      subject: row.message.subject,
+      recipient: row.message.to[0] ?? row.message.cc[0] ?? row.message.bcc[0],
+      detail: new Date(notBefore).toISOString(),
+    })
+  }
   pushStatus(row)
   kick()
   return row

@@ -70,6 +70,7 @@ function detailText(e: FeedEvent): string | null {
   if (!e.detail) return null
   if (e.kind === 'throttled') return t('feed_throttledUntil', formatTime(Date.parse(e.detail), { timeStyle: 'short' }))
   if (e.kind === 'ended') return t('feed_endedBecause', endReasonText(e.detail))
+  if (e.kind === 'queued') return t('feed_queuedFor', formatTime(Date.parse(e.detail)))
   return e.detail
 }
 
