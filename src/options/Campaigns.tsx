@@ -544,7 +544,15 @@ function EndedSteps({ title, campaignId }: { title: string; campaignId?: string 
             .filter((r) => r.state === 'ended')
             .toArray()
         : await db().outbox.where('state').equals('ended').toArray()
-      return ended.sort((a, b) => b.nextAttemptAt - a.nextAttemptAt).slice(0, 200)
+      // Newest first; one person's steps together, in step order.
+      return ended
+        .sort(
+          (a, b) =>
+            b.nextAttemptAt - a.nextAttemptAt ||
+            (a.enrolmentId ?? '').localeCompare(b.enrolmentId ?? '') ||
+            (a.stepIndex ?? 0) - (b.stepIndex ?? 0),
+        )
+        .slice(0, 200)
     },
     `ended|${campaignId ?? ''}`,
     [] as OutboxRow[],
