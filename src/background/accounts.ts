@@ -7,6 +7,7 @@ import { DispatchError } from '../core/errors.ts'
 import { planFor } from '../core/limits.ts'
 import type { MailboxSummary } from '../core/messages.ts'
 import type { Account, AccountSecret, MailboxId, Provider } from '../core/types.ts'
+import { broadcastContextChanged } from './push.ts'
 import { getSettings } from './settings.ts'
 
 /** Renew this long before the access token expires, so a send never starts with a dying token. */
@@ -117,6 +118,7 @@ export async function connect(provider: Provider, loginHint?: string): Promise<M
         if (row.error && WAITING_FOR_SIGN_IN.has(row.error.code)) row.nextAttemptAt = Math.max(now, row.notBefore)
       })
   })
+  void broadcastContextChanged()
   return summary(account)
 }
 
@@ -125,10 +127,12 @@ export async function disconnect(accountId: MailboxId): Promise<void> {
     await db().secrets.delete(accountId)
     await db().accounts.update(accountId, { status: 'disconnected' })
   })
+  void broadcastContextChanged()
 }
 
 async function markAccount(accountId: MailboxId, status: Account['status'], err: DispatchError): Promise<void> {
   await db().accounts.update(accountId, { status, lastError: err.toInfo() })
+  void broadcastContextChanged()
 }
 
 const inflight = new Map<MailboxId, Promise<string>>()

@@ -21,6 +21,9 @@ describe('channelForSend', () => {
     ).toBe('smtp')
     expect(channelForSend({ origin: 'page', repChannel: 'exchange', legacyAccount: false })).toBe('exchange')
     expect(channelForSend({ origin: 'page', legacyAccount: false })).toBe('gmail')
+    // Nobody chose: the connected mailbox decides.
+    expect(channelForSend({ origin: 'campaign', legacyAccount: false, connectedProvider: 'exchange' })).toBe('exchange')
+    expect(channelForSend({ origin: 'campaign', legacyAccount: false, connectedProvider: 'gmail' })).toBe('gmail')
   })
 
   it('offers legacy servers to legacy accounts only', () => {

@@ -12,6 +12,8 @@ export interface ChannelChoice {
   /** The delivery channel for non-compose sends: the admin's team channel, else the rep's choice. */
   teamChannel?: ChannelKind
   repChannel?: ChannelKind
+  /** When nobody chose: the rep's connected mailbox (Exchange for an Outlook-only rep). */
+  connectedProvider?: Provider
   legacyAccount: boolean
 }
 
@@ -25,7 +27,7 @@ export function channelForSend(c: ChannelChoice): ChannelKind {
     if (!c.host) throw new DispatchError('forbidden', 'A compose send must come from a host tab')
     return HOST_CHANNEL[c.host]
   }
-  const chosen = c.teamChannel ?? c.repChannel ?? 'gmail'
+  const chosen = c.teamChannel ?? c.repChannel ?? (c.connectedProvider === 'exchange' ? 'exchange' : 'gmail')
   if (chosen === 'legacy' && !c.legacyAccount) {
     throw new DispatchError('channel_unavailable', 'Legacy servers are only available to legacy accounts', ['legacy'])
   }

@@ -222,6 +222,11 @@ export interface Responses {
 export type Reply<T extends RequestType = RequestType> =
   { ok: true; data: Responses[T] } | { ok: false; error: ErrorInfo }
 
+/** Worker → content scripts: a mailbox was connected or disconnected; sidebars ask for their context again. */
+export interface ContextChangedPush {
+  type: 'push.context'
+}
+
 /** Worker → content script: the state of a send changed (drives the page toast). */
 export interface OutboxChangedPush {
   type: 'push.outbox'

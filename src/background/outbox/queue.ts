@@ -2,7 +2,7 @@ import { channelForSend } from '../../core/channel-rule.ts'
 import { validateOutgoing } from '../../core/compose-rules.ts'
 import { db, recipientKeys } from '../../core/db.ts'
 import { DispatchError } from '../../core/errors.ts'
-import type { ChannelKind, HostKind, OutboxRow, OutgoingMessage, SendOrigin } from '../../core/types.ts'
+import type { ChannelKind, HostKind, OutboxRow, OutgoingMessage, Provider, SendOrigin } from '../../core/types.ts'
 import { emit } from '../feed/feed.ts'
 import { type AccountHint, limitsForMailbox, mailboxForChannel, mailboxForHost } from '../mailboxes.ts'
 import { pushStatus } from '../push.ts'
@@ -11,6 +11,14 @@ import { kick } from './scheduler.ts'
 
 /** Sends due later than this are "queued" in the live feed. */
 const QUEUED_FEED_AFTER_MS = 60_000
+
+/** The provider of the rep's connected mailboxes when they are all of one kind. */
+async function onlyConnectedProvider(): Promise<Provider | undefined> {
+  const providers = new Set(
+    (await db().accounts.toArray()).filter((a) => a.status !== 'disconnected').map((a) => a.provider),
+  )
+  return providers.size === 1 ? [...providers][0] : undefined
+}
 
 export interface EnqueueInput {
   /** Idempotency key from the caller; becomes the outbox id (and X-Dispatch-Id). */
@@ -65,6 +73,7 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxRow> {
           teamChannel: settings.teamChannel,
           repChannel: settings.repChannel,
           legacyAccount: settings.legacyAccount === true,
+          connectedProvider: await onlyConnectedProvider(),
         })
   let mailboxId: string
   let account

@@ -71,6 +71,8 @@ export function kick(): Promise<void> {
   return running
 }
 
+class RowNoLongerQueued extends Error {}
+
 async function update(row: OutboxRow, patch: Partial<OutboxRow>, log?: AttemptRecord): Promise<OutboxRow> {
   Object.assign(row, patch)
   if (log) row.log = [...row.log.slice(-19), log]
@@ -327,9 +329,17 @@ async function sendRow(row: OutboxRow, blocked: Map<string, number>): Promise<vo
       limits,
       now,
       onReserved: async () => {
+        // The row may have been cancelled or its campaign ended since it was read: then the
+        // reservation is rolled back with this transaction and nothing is sent.
+        const current = await db().outbox.get(row.id)
+        if (current?.state !== 'queued') throw new RowNoLongerQueued()
         await db().outbox.update(row.id, { state: 'sending', attempts: row.attempts + 1, log })
       },
+    }).catch((err: unknown) => {
+      if (err instanceof RowNoLongerQueued) return null
+      throw err
     })
+    if (decision === null) return
     if (!decision.ok) {
       const at = Number.isFinite(decision.at) ? decision.at : now + 3600_000
       blocked.set(row.mailboxId, at)

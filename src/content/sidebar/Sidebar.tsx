@@ -7,6 +7,7 @@ import type { ErrorInfo, OutgoingMessage, Template } from '../../core/types.ts'
 import { errorText, formatRelative, formatTime, t } from '../../ui/i18n.ts'
 import { call, RequestFailed } from '../../ui/messaging.ts'
 import type { ComposeFields, ComposeHandle, MailboxHint } from '../shared/compose.ts'
+import { onContextChanged } from './toast.ts'
 
 export interface SidebarProps {
   handle: ComposeHandle
@@ -112,11 +113,13 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
     }
     root.addEventListener('input', onEdit, true)
     root.addEventListener('focusout', onEdit, true)
+    const offContext = onContextChanged(onEdit)
     // The budget moves with time even when nothing is typed.
     const tick = setInterval(() => void refresh(), 30_000)
     return () => {
       root.removeEventListener('input', onEdit, true)
       root.removeEventListener('focusout', onEdit, true)
+      offContext()
       clearTimeout(refreshTimer.current)
       clearInterval(tick)
     }
@@ -181,8 +184,9 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
 
   const send = async () => {
     const fields = readFields()
-    const isInlineOutlookReply = host === 'outlook' && handle.kind === 'inline' && !fields.subject
-    if (!fields.subject.trim() && !isInlineOutlookReply && !confirmEmptySubject) {
+    // An inline reply without a subject takes the thread's ("Re: …"), as both hosts do.
+    const isInlineReply = handle.kind === 'inline' && !fields.subject
+    if (!fields.subject.trim() && !isInlineReply && !confirmEmptySubject) {
       setConfirmEmptySubject(true)
       return
     }

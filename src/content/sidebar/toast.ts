@@ -1,4 +1,4 @@
-import type { OutboxChangedPush, OutboxStatus } from '../../core/messages.ts'
+import type { ContextChangedPush, OutboxChangedPush, OutboxStatus } from '../../core/messages.ts'
 import { errorText, formatRelative, formatTime, t } from '../../ui/i18n.ts'
 import { call } from '../../ui/messaging.ts'
 import { TOAST_CSS } from './styles.ts'
@@ -143,8 +143,20 @@ function update(status: OutboxStatus) {
 export function listenForPushes(): void {
   chrome.runtime.onMessage.addListener((message: unknown, sender) => {
     if (sender.id !== chrome.runtime.id || sender.tab) return
-    const push = message as Partial<OutboxChangedPush> | null
+    const push = message as Partial<OutboxChangedPush> | Partial<ContextChangedPush> | null
+    if (push?.type === 'push.context') {
+      for (const listener of contextListeners) listener()
+      return
+    }
     if (push?.type !== 'push.outbox' || !push.status || typeof push.status.id !== 'string') return
     update(push.status)
   })
+}
+
+const contextListeners = new Set<() => void>()
+
+/** Sidebars refresh their mailbox and budget when the worker says a mailbox changed. */
+export function onContextChanged(listener: () => void): () => void {
+  contextListeners.add(listener)
+  return () => contextListeners.delete(listener)
 }
