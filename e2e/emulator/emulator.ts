@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { handleControl } from './control.ts'
 import { type AddAccount, EmulatorCore, type Limits, type Rejection } from './core.ts'
-import { type ApiResponse, gmail as gmailErrors, graph as graphErrors } from './errors.ts'
+import { type ApiResponse, gmail as gmailErrors, graphError, graph as graphErrors } from './errors.ts'
 import { type FaultConfig, Faults } from './faults.ts'
 import { handleGmail, isGmailPath, renderBody } from './gmail/api.ts'
 import { handleGraph, isGraphPath, syncEpochs } from './graph/api.ts'
@@ -222,6 +222,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           return gmailErrors.dailyLimitExceeded()
         case '500':
           return gmailErrors.backendError()
+        case '400-permanent':
+          return gmailErrors.failedPrecondition('Mail service not enabled')
         default:
           return gmailErrors.unavailable()
       }
@@ -234,6 +236,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           return graphErrors.internal()
         case '503':
           return graphErrors.unavailable(retryAfterSec)
+        case '400-permanent':
+          return graphError(400, 'ErrorInvalidRecipients', "At least one recipient isn't valid.")
         default:
           // Graph has no 403 rate reasons: every rate fault is a 429 with Retry-After.
           return graphErrors.tooManyRequests(retryAfterSec)

@@ -52,6 +52,7 @@ export function gmailError(
 
 export const gmail = {
   invalidArgument: (message: string) => gmailError(400, message, { reason: 'invalidArgument' }),
+  failedPrecondition: (message: string) => gmailError(400, message, { reason: 'failedPrecondition' }),
   badRequest: (message: string) => gmailError(400, message, { reason: 'badRequest' }),
   /** Unknown query parameters and unknown JSON fields, as Google's front end words them. */
   invalid: (message: string) => gmailError(400, message, { reason: 'invalid' }),

@@ -22,6 +22,7 @@ export const FAULT_KINDS: FaultKind[] = [
   '403-dailyLimitExceeded',
   '500',
   '503',
+  '400-permanent',
   'slow',
   'drop',
   'reset',
@@ -35,6 +36,7 @@ const STATUS_KINDS = new Set<FaultKind>([
   '403-dailyLimitExceeded',
   '500',
   '503',
+  '400-permanent',
 ])
 
 function mulberry32(seed: number): () => number {

@@ -17,6 +17,8 @@ export type FaultKind =
   | '403-dailyLimitExceeded'
   | '500'
   | '503'
+  /** A permanent refusal: Gmail's "Mail service not enabled" (400 failedPrecondition), Graph's ErrorInvalidRecipients. */
+  | '400-permanent'
   | 'slow'
   | 'drop'
   | 'reset'
