@@ -19,6 +19,7 @@ test('chaos: no send lost or duplicated and no window over the limit while the w
     waitSeconds: 2,
     seed: 7,
     timeoutMs: 18 * 60_000,
+    log: process.env.DISPATCH_CHAOS_LOG ? (line) => console.log(line) : undefined,
   })
   expect(result.kills).toBeGreaterThanOrEqual(50)
   expect(result.restarts).toBe(3)

@@ -179,11 +179,19 @@ async function recoverInterrupted(): Promise<void> {
   }
 }
 
+/**
+ * Gives a reservation back after a failed attempt — unless an earlier attempt of this row may have
+ * reached the provider and has not been reconciled yet: that one still counts against the budget.
+ */
+async function releaseUnlessAmbiguous(row: OutboxRow): Promise<void> {
+  if (!row.reconcile) await release(db(), row.id)
+}
+
 async function handleError(row: OutboxRow, err: unknown, channel: Channel): Promise<number | null> {
   const now = clock()
   if (!(err instanceof DispatchError)) {
     console.error('[dispatch] send crashed', err)
-    await release(db(), row.id)
+    await releaseUnlessAmbiguous(row)
     const delay = retryDelay(row.attempts, random)
     await update(
       row,
@@ -201,7 +209,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       err.code === 'network'
     ) {
       // Waits for the rep to reconnect (or the network to return); nothing is lost.
-      await release(db(), row.id)
+      await releaseUnlessAmbiguous(row)
       const wait = err.code === 'network' ? retryDelay(row.attempts, random) : 5 * 60_000
       await update(
         row,
@@ -210,7 +218,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       )
       return err.code === 'network' ? null : now + wait
     }
-    await release(db(), row.id)
+    await releaseUnlessAmbiguous(row)
     await markFailed(row, err)
     return null
   }
@@ -218,7 +226,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
   switch (fb.kind) {
     case 'rate':
     case 'daily': {
-      await release(db(), row.id)
+      await releaseUnlessAmbiguous(row)
       const state = await recordFeedback(db(), row.mailboxId, fb, now)
       const until = Math.max(state.cooldownUntil, state.pausedUntil, now + 1000)
       await update(
@@ -230,7 +238,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       return until
     }
     case 'auth': {
-      await release(db(), row.id)
+      await releaseUnlessAmbiguous(row)
       // Renew at once: either new tokens (retry shortly) or the account is marked expired/revoked
       // for the rep to see, and its sends wait for a reconnect.
       await invalidateToken(row.mailboxId).catch(() => undefined)
@@ -253,12 +261,12 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
           const { ctx } = await contextFor(row)
           if (await reconcile(row, channel, ctx).catch(() => false)) return null
         }
-        await release(db(), row.id)
+        await releaseUnlessAmbiguous(row)
         await markFailed(row, err)
         return null
       }
       // A send that may have gone through keeps its reservation until reconciliation says otherwise.
-      if (!fb.maybeSent) await release(db(), row.id)
+      if (!fb.maybeSent) await releaseUnlessAmbiguous(row)
       const delay = Math.max(fb.retryAfterMs ?? 0, retryDelay(row.attempts, random))
       await update(
         row,
@@ -268,7 +276,7 @@ async function handleError(row: OutboxRow, err: unknown, channel: Channel): Prom
       return null
     }
     case 'permanent':
-      await release(db(), row.id)
+      await releaseUnlessAmbiguous(row)
       await markFailed(row, err)
       return null
   }
