@@ -55,7 +55,7 @@ function shownError(error: ErrorInfo): string {
 }
 
 /** The policy the admin installed (empty without one), kept current while the page is open. */
-function usePolicy(): Partial<AdminSettings> {
+export function usePolicy(): Partial<AdminSettings> {
   const [policy, setPolicy] = useState<Partial<AdminSettings>>({})
   useEffect(() => {
     const read = () =>
@@ -79,7 +79,7 @@ function useDraft(stored: string | undefined): [string, (v: string) => void, () 
   return [draft ?? stored ?? '', setDraft, () => setDraft(undefined)]
 }
 
-function LockedNote({ locked }: { locked: boolean }) {
+export function LockedNote({ locked }: { locked: boolean }) {
   return locked ? (
     <div className="small muted" data-dispatch="locked-note">
       {t('email_policyLocked')}

@@ -9,10 +9,11 @@ import { Analytics } from './Analytics.tsx'
 import { Campaigns } from './Campaigns.tsx'
 import { Connections } from './Connections.tsx'
 import { EmailSettings } from './EmailSettings.tsx'
+import { Sending } from './Sending.tsx'
 import { BounceDetail, SendDetail } from './Details.tsx'
 import { Templates } from './Templates.tsx'
 
-const TABS = ['connections', 'email', 'templates', 'campaigns', 'analytics', 'activity', 'outbox'] as const
+const TABS = ['connections', 'email', 'sending', 'templates', 'campaigns', 'analytics', 'activity', 'outbox'] as const
 type Tab = (typeof TABS)[number]
 
 /**
@@ -81,6 +82,7 @@ function Options() {
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'connections' && <Connections />}
         {tab === 'email' && <EmailSettings />}
+        {tab === 'sending' && <Sending />}
         {tab === 'templates' && <Templates />}
         {tab === 'campaigns' && (
           <Campaigns
