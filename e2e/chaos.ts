@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { BrowserContext, Page } from '@playwright/test'
 import { type Emulator, startEmulator } from './emulator/index.ts'
 import { DIST_TEST, EMULATOR_PORT, launchWithExtension, serviceWorker, signInThrough, WorkerKiller } from './harness.ts'
+import { seededRandom } from '../src/core/random.ts'
 
 /**
  * The chaos run behind `chaos_lost`, `chaos_duplicates` and `chaos_over_limit` (bench) and the chaos
@@ -40,17 +41,6 @@ const REP = 'chaos.rep@acme-sales.example'
 // Transport and server faults dominate; one rate answer in six keeps the back-off path in play without
 // slowing the whole run to the cool-downs (the 403 rate reasons are covered by unit tests).
 const FAULTS = ['429', '500', '503', 'slow', 'drop', 'reset'] as const
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -110,7 +100,7 @@ export async function runChaos(
   dist = DIST_TEST,
 ): Promise<ChaosResult> {
   const log = opts.log ?? (() => undefined)
-  const random = rng(opts.seed ?? 1)
+  const random = seededRandom(opts.seed ?? 1)
   const started = Date.now()
   const emulator: Emulator = await startEmulator({ port: emulatorPort, seed: opts.seed ?? 1 })
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-chaos-'))

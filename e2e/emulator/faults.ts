@@ -4,6 +4,7 @@
  * a sender must reconcile); 'reset' destroys it before anything happens; 'slow' delays the answer.
  */
 import type { FaultKind } from './http.ts'
+import { seededRandom } from '../../src/core/random.ts'
 
 export interface FaultConfig {
   /** Probability (0..1) that a matching request gets a fault. */
@@ -39,24 +40,13 @@ const STATUS_KINDS = new Set<FaultKind>([
   '400-permanent',
 ])
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export class Faults {
   config: FaultConfig | null = null
   private queue: { kind: FaultKind; left: number; paths?: RegExp }[] = []
   private random: () => number
 
   constructor(seed: number) {
-    this.random = mulberry32(seed)
+    this.random = seededRandom(seed)
   }
 
   set(config: FaultConfig | null): void {

@@ -79,3 +79,27 @@ export async function providerFetch(url: string, init: RequestInit): Promise<Res
     throw new ProviderError('network', message, { kind: 'transient', maybeSent })
   }
 }
+
+/**
+ * A channel whose endpoint is idempotent on the outbox id (the relay, the legacy endpoint): sending
+ * and reconciling are the same request. Posting again replays the first answer, or sends once if
+ * the endpoint never got the request; a retryable refusal leaves no trace there, so it means "not
+ * sent".
+ */
+export function idempotentPostChannel(
+  kind: ChannelKind,
+  post: (row: OutboxRow, ctx: ChannelContext) => Promise<SentMessage>,
+): Channel {
+  return {
+    kind,
+    send: (row, ctx) => post(row, ctx),
+    async findSent(row, ctx) {
+      try {
+        return await post(row, ctx)
+      } catch (err) {
+        if (err instanceof ProviderError && err.feedback.kind === 'transient' && !err.feedback.maybeSent) return null
+        throw err
+      }
+    },
+  }
+}

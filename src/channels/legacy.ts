@@ -1,6 +1,13 @@
 import { parseAddressList } from '../core/address.ts'
 import type { OutboxRow } from '../core/types.ts'
-import { type Channel, type ChannelContext, ProviderError, retryAfterMs, type SentMessage } from './channel.ts'
+import {
+  type Channel,
+  type ChannelContext,
+  idempotentPostChannel,
+  ProviderError,
+  retryAfterMs,
+  type SentMessage,
+} from './channel.ts'
 import { isFailure, postJson, readJson } from './smtp.ts'
 
 /**
@@ -107,19 +114,5 @@ export function createLegacyChannel(
   endpoint: LegacyEndpointSource,
   fetchImpl: typeof fetch = (input, init) => fetch(input, init),
 ): Channel {
-  return {
-    kind: 'legacy',
-    send(row, ctx) {
-      return postLegacy(endpoint, row, ctx, fetchImpl)
-    },
-    async findSent(row, ctx) {
-      // The endpoint is idempotent on the id: posting again replays the first answer, or sends once.
-      try {
-        return await postLegacy(endpoint, row, ctx, fetchImpl)
-      } catch (err) {
-        if (err instanceof ProviderError && err.feedback.kind === 'transient' && !err.feedback.maybeSent) return null
-        throw err
-      }
-    },
-  }
+  return idempotentPostChannel('legacy', (row, ctx) => postLegacy(endpoint, row, ctx, fetchImpl))
 }

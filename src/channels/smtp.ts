@@ -7,7 +7,14 @@ import type {
 } from '../../relay/protocol.ts'
 import { DispatchError } from '../core/errors.ts'
 import type { OutboxRow } from '../core/types.ts'
-import { type Channel, type ChannelContext, ProviderError, retryAfterMs, type SentMessage } from './channel.ts'
+import {
+  type Channel,
+  type ChannelContext,
+  idempotentPostChannel,
+  ProviderError,
+  retryAfterMs,
+  type SentMessage,
+} from './channel.ts'
 
 /**
  * Custom SMTP: each message is posted to the team's relay (relay/, protocol in relay/protocol.ts),
@@ -192,22 +199,7 @@ export function createSmtpChannel(
   endpoint: RelayEndpointSource,
   fetchImpl: typeof fetch = (input, init) => fetch(input, init),
 ): Channel {
-  return {
-    kind: 'smtp',
-    send(row, ctx) {
-      return postSend(endpoint, row, ctx, fetchImpl)
-    },
-    async findSent(row, ctx) {
-      try {
-        return await postSend(endpoint, row, ctx, fetchImpl)
-      } catch (err) {
-        // A retryable refusal is not kept by the relay: it holds no trace of this id, and a retry
-        // with the same id really tries again.
-        if (err instanceof ProviderError && err.feedback.kind === 'transient' && !err.feedback.maybeSent) return null
-        throw err
-      }
-    },
-  }
+  return idempotentPostChannel('smtp', (row, ctx) => postSend(endpoint, row, ctx, fetchImpl))
 }
 
 /** The relay's verify answer, or a translated error; nothing is stored here. */

@@ -2,22 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { type AdminThrottle, DAY_MS, limitsFor, lookbackMs, MSA_CONSUMER_TENANT_ID, planFor } from './limits.ts'
 import { decide, type LedgerSlot } from './throttle.ts'
 import type { MailboxPlan } from './types.ts'
+import { seededRandom } from './random.ts'
 
 const PLANS: MailboxPlan[] = ['gmail-consumer', 'workspace', 'workspace-trial', 'exchange-online', 'outlook-consumer']
 
 function windowMax(plan: MailboxPlan, kind: string, counts: string): number | undefined {
   return limitsFor(plan).windows.find((w) => w.kind === kind && w.counts === counts)?.max
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe('limitsFor: provider defaults', () => {
@@ -96,7 +86,7 @@ describe('limitsFor: the admin throttling card', () => {
   })
 
   it('can only make limits stricter, never looser, whatever the admin enters', () => {
-    const random = rng(7)
+    const random = seededRandom(7)
     const t0 = Date.UTC(2026, 2, 1)
     const admins: AdminThrottle[] = [
       { enabled: true, batchSize: 1_000_000, waitSeconds: 1 },

@@ -21,6 +21,7 @@ import {
   retryDelay,
 } from './throttle.ts'
 import type { MailboxPlan, ThrottleState } from './types.ts'
+import { seededRandom } from './random.ts'
 
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0)
 const MBX = 'exchange:rep@contoso.com'
@@ -30,17 +31,6 @@ const outlook = limitsFor('outlook-consumer')
 
 function sends(count: number, at: number | ((i: number) => number), recipients = 1): LedgerSlot[] {
   return Array.from({ length: count }, (_, i) => ({ at: typeof at === 'number' ? at : at(i), recipients }))
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function state(over: Partial<ThrottleState> = {}): ThrottleState {
@@ -276,7 +266,7 @@ describe('decide and projectQueue agree', () => {
   ]
 
   it('gives every queued send the instant a decide-driven scheduler sends it (randomised)', () => {
-    const random = rng(42)
+    const random = seededRandom(42)
     let compared = 0
     for (let trial = 0; trial < 150; trial++) {
       const plan = plans[trial % plans.length]!

@@ -14,6 +14,7 @@ import {
   reserve,
   stampAnswered,
 } from './budget.ts'
+import { seededRandom } from '../../core/random.ts'
 
 const T0 = Date.UTC(2026, 6, 1, 9)
 const EX = 'exchange:rep@contoso.com'
@@ -40,17 +41,6 @@ afterEach(async () => {
   for (const db of opened.splice(0)) db.close()
   for (const name of names.splice(0)) await Dexie.delete(name)
 })
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function input(mailboxId: string, outboxId: string, limits: SendLimits, now: number, recipients = 1) {
   return { mailboxId, outboxId, recipients, limits, now }
@@ -103,7 +93,7 @@ describe('reserve', () => {
   it('never overspends recipients or pace when contexts race over time', async () => {
     const name = freshName()
     const contexts = Array.from({ length: 6 }, () => open(name))
-    const random = rng(3)
+    const random = seededRandom(3)
     const outlook = limitsFor('outlook-consumer')
     const calls = Array.from({ length: 240 }, (_, i) => ({
       db: contexts[i % 6]!,

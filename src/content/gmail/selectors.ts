@@ -274,21 +274,7 @@ class GmailCompose implements ComposeHandle {
   }
 }
 
-const handles = new HandleCache<GmailCompose>('gmail', (root, id) => new GmailCompose(root, id))
-
-function handlesFor(markers: Iterable<Element>): ComposeHandle[] {
-  const roots = new Set<Element>()
-  for (const marker of markers) {
-    const root = resolveRoot(marker)
-    if (root) roots.add(root)
-  }
-  const out: ComposeHandle[] = []
-  for (const root of roots) {
-    const handle = handles.get(root)
-    if (handle.isOpen()) out.push(handle)
-  }
-  return out
-}
+const handles = new HandleCache<GmailCompose>('gmail', (root, id) => new GmailCompose(root, id), resolveRoot)
 
 function accountIndex(url: URL): number | null {
   const m = /^\/mail\/u\/(\d+)(?:\/|$)/.exec(url.pathname)
@@ -316,10 +302,10 @@ export const gmailRegistry: HostRegistry = {
     return doc.body ?? doc.documentElement
   },
   findComposes(doc: Document): ComposeHandle[] {
-    return handlesFor(Array.from(doc.querySelectorAll(S.body.css)))
+    return handles.openFor(Array.from(doc.querySelectorAll(S.body.css)))
   },
   composesIn(node: Element): ComposeHandle[] {
-    return handlesFor(selfAndDescendants(node, MARKERS))
+    return handles.openFor(selfAndDescendants(node, MARKERS))
   },
   mailboxHint(doc: Document, url: URL): MailboxHint {
     return { address: accountAddress(doc), accountIndex: accountIndex(url) }

@@ -246,21 +246,7 @@ class OutlookCompose implements ComposeHandle {
   }
 }
 
-const handles = new HandleCache<OutlookCompose>('outlook', (root, id) => new OutlookCompose(root, id))
-
-function handlesFor(markers: Iterable<Element>): ComposeHandle[] {
-  const roots = new Set<Element>()
-  for (const marker of markers) {
-    const root = resolveRoot(marker)
-    if (root) roots.add(root)
-  }
-  const out: ComposeHandle[] = []
-  for (const root of roots) {
-    const handle = handles.get(root)
-    if (handle.isOpen()) out.push(handle)
-  }
-  return out
-}
+const handles = new HandleCache<OutlookCompose>('outlook', (root, id) => new OutlookCompose(root, id), resolveRoot)
 
 function accountAddress(doc: Document): string | null {
   const secondary = findEmail(doc.querySelector(S.accountAddress.css)?.textContent)
@@ -285,10 +271,10 @@ export const outlookRegistry: HostRegistry = {
     return doc.body ?? doc.documentElement
   },
   findComposes(doc: Document): ComposeHandle[] {
-    return handlesFor(Array.from(doc.querySelectorAll(MARKERS)))
+    return handles.openFor(Array.from(doc.querySelectorAll(MARKERS)))
   },
   composesIn(node: Element): ComposeHandle[] {
-    return handlesFor(selfAndDescendants(node, MARKERS))
+    return handles.openFor(selfAndDescendants(node, MARKERS))
   },
   mailboxHint(doc: Document, url: URL): MailboxHint {
     const m = /^\/mail\/(\d+)(?:\/|$)/.exec(url.pathname)

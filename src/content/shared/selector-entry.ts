@@ -28,12 +28,13 @@ export function selfAndDescendants(node: Element, css: string): Element[] {
 }
 
 /** A per-root cache of handles, so one compose keeps one handle (and one id) for its whole life. */
-export class HandleCache<H> {
+export class HandleCache<H extends { isOpen(): boolean }> {
   readonly #byRoot = new WeakMap<Element, H>()
   #seq = 0
   constructor(
     private readonly prefix: string,
     private readonly make: (root: Element, id: string) => H,
+    private readonly resolveRoot: (marker: Element) => Element | null,
   ) {}
   get(root: Element): H {
     let handle = this.#byRoot.get(root)
@@ -42,5 +43,14 @@ export class HandleCache<H> {
       this.#byRoot.set(root, handle)
     }
     return handle
+  }
+  /** The open composes that these compose parts (bodies, forms…) belong to, each once. */
+  openFor(markers: Iterable<Element>): H[] {
+    const roots = new Set<Element>()
+    for (const marker of markers) {
+      const root = this.resolveRoot(marker)
+      if (root) roots.add(root)
+    }
+    return [...roots].map((root) => this.get(root)).filter((handle) => handle.isOpen())
   }
 }

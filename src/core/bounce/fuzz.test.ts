@@ -3,23 +3,12 @@
 import { describe, expect, it } from 'vitest'
 import { type BounceReport, classifyMessageSync } from './classify.ts'
 import * as F from './fixtures.ts'
+import { seededRandom } from '../random.ts'
 
 /** Per-message ceiling, generous for a busy 2-core CI machine; typical inputs take well under 1 ms. */
 const MAX_MS_PER_MESSAGE = 2000
 const MUTATIONS_PER_SEED = 80
 const CATEGORIES = new Set(['bounce', 'delayed', 'delivered', 'autoreply', 'feedback', 'receipt', 'ordinary'])
-
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const TOKENS = [
   '\n',
@@ -184,7 +173,7 @@ function generated(): Array<[string, () => string | Uint8Array]> {
     [
       '10 MB of random bytes',
       () => {
-        const r = rng(7)
+        const r = seededRandom(7)
         const b = new Uint8Array(10 * MB)
         for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256)
         return b
@@ -207,7 +196,7 @@ describe('classifier robustness', () => {
   it('survives mutated samples and generated hostile MIME within a time bound per message', () => {
     const seeds = Object.values(F).filter((v): v is string => typeof v === 'string' && v.includes('\n'))
     for (const l of F.LOCAL_NDRS.slice(0, 3)) seeds.push(F.localizedExchangeNdr(l, 'x@example.net'))
-    const r = rng(20250304)
+    const r = seededRandom(20250304)
     let inputs = 0
     let slowest = 0
     let slowestName = ''
