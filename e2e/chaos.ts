@@ -146,7 +146,23 @@ export async function runChaos(
     let states: Record<string, number> = {}
     let lastLog = 0
     for (;;) {
-      states = await outboxStates(page)
+      try {
+        states = await outboxStates(page)
+      } catch (err) {
+        // The extension page went away (the browser closed it under load): open another.
+        log(`extension page lost (${err instanceof Error ? err.message.split('\n')[0] : err}); reopening`)
+        try {
+          ;({ page, id } = await openExtPage(ctx))
+        } catch {
+          // The whole browser is gone: start it again on the same profile, as a user would.
+          await ctx.close().catch(() => undefined)
+          ctx = await launchWithExtension(dir, dist)
+          restarts++
+          ;({ page, id } = await openExtPage(ctx))
+        }
+        killer = await WorkerKiller.attach(page, id)
+        continue
+      }
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now()
         log(
