@@ -419,6 +419,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       }
     }
     entry.durationMs = Date.now() - started
+    if (outcome.action === 'drop' && outcome.response) {
+      // The answer is lost in flight: the status line has started when the connection dies. (Dying
+      // before the first byte on a reused HTTP/1.1 connection makes browsers replay the request —
+      // an artefact of HTTP/1.1 keep-alive that Google's and Microsoft's HTTP/2 front ends do not
+      // have, where a stream the server processed is never retried.)
+      entry.status = null
+      req.socket.write(`HTTP/1.1 ${outcome.response.status} OK\r\n`, () => req.socket.destroy())
+      return
+    }
     if (outcome.action !== 'respond' || !outcome.response) {
       entry.status = null
       req.socket.destroy()

@@ -1,7 +1,8 @@
 /**
  * Fault injection: a random rate over chosen kinds and paths, plus "fail the next n requests".
- * 'drop' lets the request take effect and then destroys the socket before the response (the case
- * a sender must reconcile); 'reset' destroys it before anything happens; 'slow' delays the answer.
+ * 'drop' lets the request take effect and then cuts the connection in the middle of the answer (the
+ * case a sender must reconcile); 'reset' destroys it before anything happens; 'slow' delays the
+ * answer.
  */
 import type { FaultKind } from './http.ts'
 import { seededRandom } from '../../src/core/random.ts'
