@@ -103,3 +103,19 @@ export function idempotentPostChannel(
     },
   }
 }
+
+/**
+ * The body of a provider's answer. A body that cannot be read (the connection died mid-answer)
+ * leaves the outcome unknown: for a request that changes something, it may have taken effect.
+ */
+export async function readAnswer<T>(res: Response, init: { method?: string } = {}): Promise<T> {
+  try {
+    return (await res.json()) as T
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    throw new ProviderError('network', `Unreadable answer: ${message}`, {
+      kind: 'transient',
+      maybeSent: (init.method ?? 'GET') !== 'GET',
+    })
+  }
+}

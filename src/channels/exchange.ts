@@ -8,6 +8,7 @@ import {
   type ChannelContext,
   ProviderError,
   providerFetch,
+  readAnswer,
   retryAfterMs,
   type SentMessage,
 } from './channel.ts'
@@ -87,7 +88,7 @@ async function latestInConversation(conversationId: string, ctx: ChannelContext)
     `/me/messages?$filter=${encodeURIComponent(filter)}&$select=id,receivedDateTime,isDraft&$top=25`,
   )
   if (!res.ok) return undefined
-  const list = ((await res.json()) as { value?: Message[] }).value ?? []
+  const list = (await readAnswer<{ value?: Message[] }>(res)).value ?? []
   return (
     list
       .filter((x) => !x.isDraft)
@@ -106,7 +107,7 @@ async function createDraft(row: OutboxRow, ctx: ChannelContext): Promise<Message
       })
     : await graphFetch(ctx, '/me/messages', { method: 'POST', body: JSON.stringify(draftFor(row, false)) })
   if (!res.ok) throw await graphError(res, false)
-  return (await res.json()) as Message
+  return readAnswer<Message>(res, { method: 'POST' })
 }
 
 export const exchangeChannel: Channel = {
@@ -148,7 +149,7 @@ export const exchangeChannel: Channel = {
       `/me/mailFolders/sentitems/messages?$filter=${encodeURIComponent(filter)}&${SELECT}`,
     )
     if (!res.ok) throw await graphError(res, false)
-    const list = (await res.json()) as { value?: Message[] }
+    const list = await readAnswer<{ value?: Message[] }>(res)
     const hit = list.value?.find((m) => !m.isDraft)
     if (!hit) return null
     return {

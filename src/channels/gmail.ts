@@ -8,6 +8,7 @@ import {
   type ChannelContext,
   ProviderError,
   providerFetch,
+  readAnswer,
   retryAfterMs,
   type SentMessage,
 } from './channel.ts'
@@ -63,7 +64,7 @@ async function metadata(ctx: ChannelContext, id: string): Promise<gmail_v1.Schem
   q.append('metadataHeaders', 'X-Dispatch-Id')
   const res = await gmailFetch(ctx, `/gmail/v1/users/me/messages/${encodeURIComponent(id)}?${q}`)
   if (!res.ok) throw await gmailError(res, false)
-  return (await res.json()) as gmail_v1.Schema$Message
+  return readAnswer<gmail_v1.Schema$Message>(res)
 }
 
 /**
@@ -81,7 +82,7 @@ async function withThreadHeaders(row: OutboxRow, ctx: ChannelContext): Promise<O
     `/gmail/v1/users/me/messages/${encodeURIComponent(m.replyToProviderMessageId)}?${q}`,
   )
   if (!res.ok) return m
-  const parent = (await res.json()) as gmail_v1.Schema$Message
+  const parent = await readAnswer<gmail_v1.Schema$Message>(res)
   const parentId = header(parent, 'Message-ID')
   if (!parentId) return m
   const refs = (header(parent, 'References') ?? '').split(/\s+/).filter(Boolean)
@@ -124,7 +125,7 @@ export const gmailChannel: Channel = {
       })
     }
     if (!res.ok) throw await gmailError(res, res.status >= 500)
-    const sent = (await res.json()) as gmail_v1.Schema$Message
+    const sent = await readAnswer<gmail_v1.Schema$Message>(res, { method: 'POST' })
     const result: SentMessage = {
       providerMessageId: sent.id ?? '',
       providerThreadId: sent.threadId ?? undefined,
@@ -151,7 +152,7 @@ export const gmailChannel: Channel = {
         if (pageToken) params.set('pageToken', pageToken)
         const res = await gmailFetch(ctx, `/gmail/v1/users/me/messages?${params}`)
         if (!res.ok) throw await gmailError(res, false)
-        const list = (await res.json()) as gmail_v1.Schema$ListMessagesResponse
+        const list = await readAnswer<gmail_v1.Schema$ListMessagesResponse>(res)
         for (const m of list.messages ?? []) if (m.id && !candidates.includes(m.id)) candidates.push(m.id)
         pageToken = list.nextPageToken ?? undefined
         if (!pageToken) break

@@ -190,12 +190,13 @@ async function releaseUnlessAmbiguous(row: OutboxRow): Promise<void> {
 async function handleError(row: OutboxRow, err: unknown, channel: Channel): Promise<number | null> {
   const now = clock()
   if (!(err instanceof DispatchError)) {
+    // Something unforeseen broke mid-attempt: the request may have reached the provider, so the
+    // row is reconciled before it is sent again (and its reservation stays counted until then).
     console.error('[dispatch] send crashed', err)
-    await releaseUnlessAmbiguous(row)
     const delay = retryDelay(row.attempts, random)
     await update(
       row,
-      { state: 'queued', nextAttemptAt: now + delay },
+      { state: 'queued', nextAttemptAt: now + delay, reconcile: true },
       { at: now, outcome: 'retry', error: toErrorInfo(err) },
     )
     return null
