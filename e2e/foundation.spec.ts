@@ -71,6 +71,8 @@ test('the production build is a valid MV3 extension that talks only to the real 
   expect(code).toContain('https://gmail.googleapis.com')
   expect(code).toContain('https://graph.microsoft.com/v1.0')
   expect(code).not.toMatch(/127\.0\.0\.1:478/)
+  // Test-build hooks (simulated clock, benchmark probes) are compiled out.
+  expect(code).not.toMatch(/__dispatchTest|__dispatchBench/)
   for (const locale of ['en', 'de', 'nl', 'sv', 'pt_BR', 'zh_CN']) {
     expect(fs.existsSync(path.join(ROOT, 'dist/_locales', locale, 'messages.json'))).toBe(true)
   }
