@@ -150,6 +150,12 @@ async function main() {
   const graphSent = emulator.mailbox(OUTLOOK_REP).sent.filter((m) => !m.isDraft).length
   say(`emulator: ${gmailSent} message(s) in the Gmail Sent folder, ${graphSent} in the Exchange Sent Items`)
 
+  // li.wei@northwind.example was in the Gmail compose and does not exist: its NDR arrives in the
+  // rep's inbox; one scan later it is a bounce (suppressed, in the feed, in analytics).
+  await emulator.waitFor(() => emulator.mailbox(GMAIL_REP).inbox.length > 0, 10_000)
+  const scan = (await ask(ext, { type: 'scan.now' })) as unknown as { bounces: number }
+  say(`inbox scan: ${scan.bounces} bounce(s) found and tied to the message that caused them`)
+
   const popup = await ctx.newPage()
   await popup.setViewportSize({ width: 400, height: 600 })
   await popup.goto(`chrome-extension://${id}/src/popup/index.html`)
@@ -159,6 +165,12 @@ async function main() {
   await ext.reload()
   await ext.locator('[data-dispatch=connections]').waitFor()
   await screenshot(ext, 'options-connections')
+  await ext.goto(`chrome-extension://${id}/src/options/index.html#analytics`)
+  await ext.waitForTimeout(1000)
+  await screenshot(ext, 'options-analytics')
+  await ext.goto(`chrome-extension://${id}/src/options/index.html#sending`)
+  await ext.locator('[data-dispatch=sending]').waitFor()
+  await screenshot(ext, 'options-sending')
 
   await ctx.close()
   await emulator.close()
