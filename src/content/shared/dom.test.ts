@@ -29,6 +29,12 @@ describe('addresses', () => {
       'Bo <b@y.example>',
       'c@z.example',
     ])
+    // Bare addresses separated by spaces are several recipients; a display name with spaces is one.
+    expect(splitTypedAddresses('a@x.example  b@y.example, Ana Maria <am@z.example>')).toEqual([
+      'a@x.example',
+      'b@y.example',
+      'Ana Maria <am@z.example>',
+    ])
   })
 })
 

@@ -26,7 +26,12 @@ export function formatAddress(name: string | null | undefined, address: string):
 export function splitTypedAddresses(text: string): string[] {
   return text
     .split(/[,;\n]/)
-    .map((s) => s.trim())
+    .flatMap((part) => {
+      const s = part.trim()
+      // "a@x.com b@y.com": several bare addresses typed with spaces (a name with spaces stays whole).
+      const words = s.split(/\s+/)
+      return words.length > 1 && words.every((w) => /^[^\s@<>]+@[^\s@<>]+$/.test(w)) ? words : [s]
+    })
     .filter((s) => s.length > 0)
 }
 
