@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Page } from '@playwright/test'
-import { CHROMIUM_ARGS, FIXTURES, launchWithExtension, routeHosts, serviceWorker } from '../e2e/harness.ts'
+import { CHROMIUM_ARGS, launchWithExtension, routeHosts, serviceWorker } from '../e2e/harness.ts'
+import { fixtureSource } from '../src/content/shared/fixture-loader.ts'
 
 /**
  * Browser-level benchmarks on the built test extension in headless Chromium:
@@ -120,7 +121,7 @@ export async function benchBrowser(dist: string): Promise<Record<string, number>
       args: CHROMIUM_ARGS(path.resolve(dist)).filter((a) => !a.includes('extension')),
       viewport: { width: 1400, height: 900 },
     })
-    const html = fs.readFileSync(path.join(FIXTURES, 'gmail-2026-11-inbox.html'), 'utf8')
+    const html = fixtureSource('gmail-2026-11-inbox.html')
     await plain.route('https://mail.google.com/**', (r) =>
       r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }),
     )

@@ -4,10 +4,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BrowserContext, test as base, type CDPSession, chromium, type Page, type Worker } from '@playwright/test'
 import { type Emulator, startEmulator } from './emulator/index.ts'
+import { fixtureSource } from '../src/content/shared/fixture-loader.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const DIST_TEST = path.resolve(ROOT, process.env.DISPATCH_DIST ?? 'dist-test')
-export const FIXTURES = path.join(ROOT, 'e2e', 'fixtures')
 /** The test build's endpoints point here (vite.config.ts EMULATOR_PORTS.test). */
 export const EMULATOR_PORT = Number(process.env.DISPATCH_EMULATOR_PORT ?? 47811)
 
@@ -48,15 +48,14 @@ export async function serviceWorker(ctx: BrowserContext): Promise<Worker> {
  * fixture (e2e/fixtures); the content script is injected exactly as on the real host.
  */
 export async function routeHosts(ctx: BrowserContext, pages: { gmail?: string; outlook?: string }): Promise<void> {
-  const serve = (file: string) => fs.readFileSync(path.join(FIXTURES, file), 'utf8')
   if (pages.gmail) {
-    const html = serve(pages.gmail)
+    const html = fixtureSource(pages.gmail)
     await ctx.route('https://mail.google.com/**', (r) =>
       r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }),
     )
   }
   if (pages.outlook) {
-    const html = serve(pages.outlook)
+    const html = fixtureSource(pages.outlook)
     for (const host of ['outlook.office.com', 'outlook.office365.com', 'outlook.live.com']) {
       await ctx.route(`https://${host}/**`, (r) => r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }))
     }

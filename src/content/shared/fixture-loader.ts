@@ -1,7 +1,7 @@
 /**
- * Test support: loads a dated host fixture (e2e/fixtures/) into the current happy-dom document, at the
- * URL it is served at in the browser tests, optionally running its `<script data-fixture-behaviour>`
- * (happy-dom does not run page scripts by itself).
+ * Test support: the dated host fixtures (e2e/fixtures/) as pages, and loading one into the current
+ * happy-dom document at the URL it is served at in the browser tests, optionally running its
+ * `<script data-fixture-behaviour>` (happy-dom does not run page scripts by itself).
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -15,8 +15,23 @@ export function fixtureNames(prefix: 'gmail' | 'outlook'): string[] {
     .sort()
 }
 
+const read = (name: string) => readFileSync(join(FIXTURE_DIR, name), 'utf8')
+
+/**
+ * The page as the browser tests serve it. The fixtures of one host and date share their style sheet and
+ * behaviour script (files beside them); both are put inline, where the page names them, so the page loads
+ * in one response and its script runs at the same point of the parse as a page script would.
+ */
 export function fixtureSource(name: string): string {
-  return readFileSync(join(FIXTURE_DIR, name), 'utf8')
+  return read(name)
+    .replace(
+      /<link rel="stylesheet" href="([\w.-]+\.css)" data-fixture-inline>/g,
+      (_all, file: string) => `<style>\n${read(file)}</style>`,
+    )
+    .replace(
+      /<script data-fixture-behaviour src="([\w.-]+\.js)"><\/script>/g,
+      (_all, file: string) => `<script data-fixture-behaviour>\n${read(file)}</script>`,
+    )
 }
 
 interface HappyWindow {
