@@ -242,6 +242,24 @@ test('a three-step campaign: a hard bounce leaves, a reply ends, the rest runs o
   await extPage.getByLabel('Date range').selectOption('all')
   const cell = (scope: string, id: string, stat: string) =>
     extPage.locator(`[data-dispatch=analytics-table-${scope}] tr[data-scope-id="${id}"] [data-stat=${stat}]`)
+  // Screen readers announce each figure with its column's header.
+  await expect(extPage.locator('[data-dispatch=analytics-table-template] thead th[scope=col]')).toHaveText([
+    'Name',
+    'Sent',
+    'Delivered',
+    'Hard bounces',
+    'Soft bounces',
+    'Bounce rate',
+    'Replies',
+  ])
+  await expect(extPage.locator('[data-dispatch=funnel] thead th[scope=col]')).toHaveText([
+    'Step',
+    'Sent',
+    'Reached',
+    'Bounced',
+    'Replies',
+    '',
+  ])
   await expect(cell('template', t1, 'sent')).toHaveText('3')
   await expect(cell('template', t1, 'hard')).toHaveText('1')
   await expect(cell('template', t1, 'delivered')).toHaveText('2')

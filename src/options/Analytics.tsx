@@ -233,27 +233,17 @@ function ScopeSection({
       <table data-dispatch={`analytics-table-${scope}`}>
         <caption className="sr">{t('analytics_tableCaption', title)}</caption>
         <thead>
-          <tr>
-            <th scope="col">{t('analytics_name')}</th>
-            <th scope="col" className="num">
-              {t('analytics_sent')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_delivered')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_hard')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_soft')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_bounceRate')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_replies')}
-            </th>
-          </tr>
+          <HeaderRow
+            first="analytics_name"
+            numeric={[
+              'analytics_sent',
+              'analytics_delivered',
+              'analytics_hard',
+              'analytics_soft',
+              'analytics_bounceRate',
+              'analytics_replies',
+            ]}
+          />
         </thead>
         <tbody>
           {sorted.map(([id, x]) => (
@@ -407,21 +397,10 @@ function Chart({ id, title, points, scope }: { id: string; title: string; points
           <table>
             <caption className="sr">{title}</caption>
             <thead>
-              <tr>
-                <th scope="col">{t('analytics_day')}</th>
-                <th scope="col" className="num">
-                  {t('analytics_sent')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analytics_hard')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analytics_soft')}
-                </th>
-                <th scope="col" className="num">
-                  {t('analytics_replies')}
-                </th>
-              </tr>
+              <HeaderRow
+                first="analytics_day"
+                numeric={['analytics_sent', 'analytics_hard', 'analytics_soft', 'analytics_replies']}
+              />
             </thead>
             <tbody>
               {bars.map((p) => (
@@ -496,22 +475,11 @@ function Funnel({ campaigns, range }: { campaigns: Campaign[]; range: DayRange |
       <table>
         <caption className="sr">{t('analytics_funnelCaption', campaign.name)}</caption>
         <thead>
-          <tr>
-            <th scope="col">{t('analytics_step')}</th>
-            <th scope="col" className="num">
-              {t('analytics_sent')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_reach')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_bounced')}
-            </th>
-            <th scope="col" className="num">
-              {t('analytics_replies')}
-            </th>
-            <th scope="col" aria-hidden="true" style={{ width: '30%' }} />
-          </tr>
+          <HeaderRow
+            first="analytics_step"
+            numeric={['analytics_sent', 'analytics_reach', 'analytics_bounced', 'analytics_replies']}
+            bar
+          />
         </thead>
         <tbody>
           <tr>
@@ -554,5 +522,20 @@ function Bar({ value, max, color }: { value: number; max: number; color: string 
     <div style={{ background: 'var(--chip)', borderRadius: 3, height: 10 }}>
       <div style={{ width: `${(value / max) * 100}%`, background: color, height: 10, borderRadius: 3 }} />
     </div>
+  )
+}
+
+/** A table's column headers: the label column, then right-aligned figures; `bar` adds the unlabelled bar column. */
+function HeaderRow({ first, numeric, bar }: { first: string; numeric: string[]; bar?: boolean }) {
+  return (
+    <tr>
+      <th scope="col">{t(first)}</th>
+      {numeric.map((key) => (
+        <th key={key} scope="col" className="num">
+          {t(key)}
+        </th>
+      ))}
+      {bar && <th scope="col" aria-hidden="true" style={{ width: '30%' }} />}
+    </tr>
   )
 }

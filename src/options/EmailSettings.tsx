@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { type InputHTMLAttributes, type ReactNode, useEffect, useState } from 'react'
 import { type AdvisorReport, DEFAULT_DOH_RESOLVER } from '../core/advisor.ts'
 import { db } from '../core/db.ts'
 import { type AdminSettings, mergeSettings, type Settings } from '../core/settings.ts'
@@ -85,6 +85,36 @@ export function LockedNote({ locked }: { locked: boolean }) {
       {t('email_policyLocked')}
     </div>
   ) : null
+}
+
+/**
+ * A labelled text input. `locked` (the enterprise policy sets the value) makes it read-only and says why;
+ * `help` is shown under it. Other input attributes (type, size, autoComplete, data-dispatch…) pass through.
+ */
+function TextField({
+  id,
+  label,
+  value,
+  onValue,
+  locked = false,
+  help,
+  ...input
+}: Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'readOnly'> & {
+  id: string
+  label: string
+  value: string
+  onValue: (value: string) => void
+  locked?: boolean
+  help?: ReactNode
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} {...input} value={value} readOnly={locked} onChange={(e) => onValue(e.target.value)} />
+      {help && <div className="small muted">{help}</div>}
+      <LockedNote locked={locked} />
+    </>
+  )
 }
 
 function channelName(kind: ChannelKind): string {
@@ -311,57 +341,56 @@ function SmtpCard({ settings, relayLocked, busy, run, noticeFor }: CardProps & {
     <div className="card" data-dispatch="smtp-settings">
       <h3>{t('email_smtpTitle')}</h3>
       <p className="small muted">{t('email_smtpHelp')}</p>
-      <label htmlFor="relay-url">{t('email_relayUrl')}</label>
-      <input
+      <TextField
         id="relay-url"
+        label={t('email_relayUrl')}
         type="url"
         size={50}
         placeholder="https://relay.example.com"
         data-dispatch="relay-url"
         value={effectiveUrl}
-        readOnly={relayLocked}
-        onChange={(e) => setUrl(e.target.value)}
+        locked={relayLocked}
+        onValue={setUrl}
       />
-      <LockedNote locked={relayLocked} />
-      <label htmlFor="relay-token">{t('email_relayToken')}</label>
-      <input
+      <TextField
         id="relay-token"
+        label={t('email_relayToken')}
         type="password"
         size={50}
         autoComplete="off"
         data-dispatch="relay-token"
         value={token}
-        onChange={(e) => setToken(e.target.value)}
+        onValue={setToken}
       />
-      <label htmlFor="relay-from">{t('email_from')}</label>
-      <input
+      <TextField
         id="relay-from"
+        label={t('email_from')}
         type="email"
         size={40}
         data-dispatch="relay-from"
         value={from}
-        onChange={(e) => setFrom(e.target.value)}
+        onValue={setFrom}
+        help={t('email_fromHelp')}
       />
-      <div className="small muted">{t('email_fromHelp')}</div>
       <details>
         <summary>{t('email_repLogin')}</summary>
         <p className="small muted">{t('email_repLoginHelp')}</p>
-        <label htmlFor="smtp-username">{t('email_smtpUser')}</label>
-        <input
+        <TextField
           id="smtp-username"
+          label={t('email_smtpUser')}
           autoComplete="username"
           data-dispatch="smtp-username"
           value={username}
-          onChange={(e) => setUsername(e.target.value)}
+          onValue={setUsername}
         />
-        <label htmlFor="smtp-password">{t('email_smtpPassword')}</label>
-        <input
+        <TextField
           id="smtp-password"
+          label={t('email_smtpPassword')}
           type="password"
           autoComplete="current-password"
           data-dispatch="smtp-password"
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onValue={setPassword}
         />
       </details>
       <div className="row" style={{ marginTop: 10 }}>
@@ -467,35 +496,34 @@ function LegacyCard({ settings, endpointLocked, busy, run, noticeFor }: CardProp
       <p className="warn" role="note" data-dispatch="legacy-deliverability">
         {t('email_legacyWarn')}
       </p>
-      <label htmlFor="legacy-endpoint">{t('email_legacyEndpoint')}</label>
-      <input
+      <TextField
         id="legacy-endpoint"
+        label={t('email_legacyEndpoint')}
         type="url"
         size={50}
         data-dispatch="legacy-endpoint"
         value={effective}
-        readOnly={endpointLocked}
-        onChange={(e) => setEndpoint(e.target.value)}
+        locked={endpointLocked}
+        onValue={setEndpoint}
       />
-      <LockedNote locked={endpointLocked} />
-      <label htmlFor="legacy-token">{t('email_legacyToken')}</label>
-      <input
+      <TextField
         id="legacy-token"
+        label={t('email_legacyToken')}
         type="password"
         size={50}
         autoComplete="off"
         data-dispatch="legacy-token"
         value={token}
-        onChange={(e) => setToken(e.target.value)}
+        onValue={setToken}
       />
-      <label htmlFor="legacy-from">{t('email_from')}</label>
-      <input
+      <TextField
         id="legacy-from"
+        label={t('email_from')}
         type="email"
         size={40}
         data-dispatch="legacy-from"
         value={from}
-        onChange={(e) => setFrom(e.target.value)}
+        onValue={setFrom}
       />
       <div className="row" style={{ marginTop: 10 }}>
         <button
@@ -570,13 +598,13 @@ function Advisor(p: {
       <p className="muted">{t('email_advisorHelp')}</p>
       <div className="row">
         <div>
-          <label htmlFor="advisor-domain">{t('email_advisorDomain')}</label>
-          <input
+          <TextField
             id="advisor-domain"
+            label={t('email_advisorDomain')}
             data-dispatch="advisor-domain"
             placeholder={settings.sendingDomain || settings.relayFrom || 'example.com'}
             value={domain}
-            onChange={(e) => setDomain(e.target.value)}
+            onValue={setDomain}
           />
         </div>
         <div>
@@ -598,12 +626,12 @@ function Advisor(p: {
         </div>
         {checked === 'smtp' && (
           <div>
-            <label htmlFor="advisor-include">{t('email_advisorSpfInclude')}</label>
-            <input
+            <TextField
               id="advisor-include"
+              label={t('email_advisorSpfInclude')}
               data-dispatch="advisor-spf-include"
               value={include}
-              onChange={(e) => setInclude(e.target.value)}
+              onValue={setInclude}
             />
           </div>
         )}
@@ -690,19 +718,18 @@ function AdminCard({
         {t('email_legacyAccount')}
       </label>
       <LockedNote locked={isLocked('legacyAccount')} />
-      <label htmlFor="admin-doh">{t('email_dohResolver')}</label>
-      <input
+      <TextField
         id="admin-doh"
+        label={t('email_dohResolver')}
         type="url"
         size={50}
         data-dispatch="admin-doh"
         placeholder={DEFAULT_DOH_RESOLVER}
         value={doh}
-        readOnly={isLocked('dohResolver')}
-        onChange={(e) => setDoh(e.target.value)}
+        locked={isLocked('dohResolver')}
+        onValue={setDoh}
+        help={t('email_dohHelp', DEFAULT_DOH_RESOLVER)}
       />
-      <div className="small muted">{t('email_dohHelp', DEFAULT_DOH_RESOLVER)}</div>
-      <LockedNote locked={isLocked('dohResolver')} />
       <div className="row" style={{ marginTop: 10 }}>
         <button
           type="button"
