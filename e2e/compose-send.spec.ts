@@ -129,3 +129,32 @@ for (const c of CASES) {
     expect(row.messageId).toBe(sent.messageId)
   })
 }
+
+test('no connection to Gmail: the toast says why the send waits, and it goes out once when the network is back', async ({
+  context,
+  emulator,
+}) => {
+  emulator.addAccount({ provider: 'google', address: GMAIL_REP, displayName: 'Ana Silva' })
+  await routeHosts(context, { gmail: 'gmail-2026-11-compose-popup.html' })
+  const page = await context.newPage()
+  await page.goto('https://mail.google.com/mail/u/0/#inbox')
+  const sidebar = await connectFromSidebar(page, GMAIL_REP)
+
+  // The connection is torn down before the provider sees the request, twice in a row.
+  emulator.failNext('reset', 2, { paths: /\/messages\/send$/ })
+  await sidebar.locator('[data-dispatch=send]').click()
+
+  const state = page.locator('[data-dispatch=toast] [data-dispatch=state]')
+  await expect(state).toHaveAttribute('data-state', 'queued', { timeout: 20_000 })
+  await expect(state.locator('[data-dispatch=toast-detail]')).toHaveText(
+    'No connection to the mail provider. Dispatch retries on its own.',
+  )
+  await expect(state).toHaveAttribute('data-state', 'sent', { timeout: 30_000 })
+  await expect(state.locator('[data-dispatch=toast-detail]')).toBeHidden()
+  expect(
+    emulator
+      .mailbox(GMAIL_REP)
+      .sent.filter((m) => !m.isDraft)
+      .map((m) => m.subject),
+  ).toEqual(['Q3 pricing — 40 seats'])
+})

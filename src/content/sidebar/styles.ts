@@ -53,6 +53,8 @@ export const TOAST_CSS = `
   box-shadow: 0 3px 8px rgba(0,0,0,.3); min-width: 260px; max-width: 420px; }
 .tst-text { flex: 1; overflow-wrap: anywhere; }
 .tst-subject { opacity: .8; font-size: 12px; display: block; }
+.tst-detail { font-size: 12px; display: block; color: #ffd8a8; }
+.tst-detail[hidden] { display: none; }
 .tst-item[data-state=failed] { background: #8c1d18; }
 .tst-item[data-state=sent] { background: #0d652d; }
 .tst-close { font: inherit; background: transparent; color: #fff; border: 0; cursor: pointer; padding: 2px 6px; }

@@ -17,6 +17,8 @@ const POLL_MS = 4000
 interface Item {
   el: HTMLElement
   text: HTMLElement
+  /** Why a queued send is waiting after a failed attempt (offline, signed out, provider busy). */
+  detail: HTMLElement
   subject: string
   status: OutboxStatus
   hideTimer?: ReturnType<typeof setTimeout>
@@ -82,9 +84,13 @@ function render(item: Item) {
   // The contract's states; a cancelled send shows as idle.
   item.el.setAttribute('data-state', s.state === 'cancelled' || s.state === 'ended' ? 'idle' : s.state)
   item.text.textContent = label(s)
+  const why = s.state === 'queued' && s.error ? errorText(s.error) : ''
+  item.detail.textContent = why
+  item.detail.hidden = !why
   clearTimeout(item.hideTimer)
   if (s.state === 'sent' || s.state === 'cancelled') item.hideTimer = setTimeout(() => remove(s.id), SENT_VISIBLE_MS)
-  if (s.state === 'queued' && s.eta && s.eta > Date.now() + 60_000) {
+  // A long wait hides after a while (the popup lists the queue); a wait caused by a problem stays until dismissed.
+  if (s.state === 'queued' && !s.error && s.eta && s.eta > Date.now() + 60_000) {
     item.hideTimer = setTimeout(() => remove(s.id), QUEUED_VISIBLE_MS)
   }
 }
@@ -99,13 +105,17 @@ export function showSend(status: OutboxStatus, subject: string): void {
     el.setAttribute('data-outbox-id', status.id)
     const text = document.createElement('span')
     text.className = 'tst-text'
+    const detail = document.createElement('span')
+    detail.className = 'tst-detail'
+    detail.setAttribute('data-dispatch', 'toast-detail')
+    detail.hidden = true
     const subj = document.createElement('span')
     subj.className = 'tst-subject'
     // Subjects are shown as text, never as markup.
     subj.textContent = subject || t('toast_noSubject')
     const wrap = document.createElement('span')
     wrap.className = 'tst-text'
-    wrap.append(text, subj)
+    wrap.append(text, detail, subj)
     const close = document.createElement('button')
     close.className = 'tst-close'
     close.type = 'button'
@@ -114,7 +124,7 @@ export function showSend(status: OutboxStatus, subject: string): void {
     close.addEventListener('click', () => remove(status.id))
     el.append(wrap, close)
     parent.append(el)
-    item = { el, text, subject, status }
+    item = { el, text, detail, subject, status }
     items.set(status.id, item)
   }
   item.status = status
