@@ -128,6 +128,7 @@ test('a revoked token keeps the send waiting; after reconnecting it goes out onc
   context,
   emulator,
   extPage,
+  extensionId,
 }) => {
   emulator.addAccount({ provider: 'google', address: GMAIL_REP })
   await routeHosts(context, { gmail: 'gmail-2026-11-compose-popup.html' })
@@ -140,11 +141,18 @@ test('a revoked token keeps the send waiting; after reconnecting it goes out onc
   const state = gmail.locator('[data-dispatch=toast] [data-dispatch=state]')
   await expect(state).toHaveAttribute('data-state', 'queued')
   expect(emulator.mailbox(GMAIL_REP).sent).toEqual([])
+  await expect(state.locator('[data-dispatch=toast-detail]')).toHaveText(/Reconnect/, { timeout: 20_000 })
 
   // Dispatch's pages say what is wrong and keep the message in the queue.
   await extPage.goto(extPage.url().replace(/#.*$/, '') + '#connections')
   const account = extPage.locator(`[data-account="${GMAIL_REP}"]`)
   await expect(account).toHaveAttribute('data-status', /expired|revoked/, { timeout: 20_000 })
+  const popup = await context.newPage()
+  await popup.goto(`chrome-extension://${extensionId}/src/popup/index.html`)
+  const listed = popup.getByRole('list', { name: 'Connected mailboxes' }).locator(`[data-account="${GMAIL_REP}"]`)
+  await expect(listed).toHaveAttribute('data-status', /expired|revoked/)
+  await expect(listed.getByRole('link', { name: /reconnect/ })).toHaveAttribute('href', /#connections$/)
+  await popup.close()
   await extPage.goto(extPage.url().replace(/#.*$/, '') + '#outbox')
   await expect(extPage.locator('[data-dispatch=queue] [data-outbox-id]')).toHaveCount(1)
 

@@ -49,14 +49,22 @@ function Popup() {
           </button>
         </p>
       ) : (
-        <p className="small muted">
+        <ul className="mailboxes small" aria-label={t('popup_mailboxes')} data-dispatch="popup-mailboxes">
           {connected.map((a) => (
-            <span key={a.id} className={a.status === 'connected' ? '' : 'warn'}>
-              {a.address}
-              {a.status !== 'connected' ? ` — ${t(`account_status_${a.status}`)}` : ''}{' '}
-            </span>
+            <li key={a.id} data-account={a.address} data-status={a.status}>
+              <span className={`dot ${a.status === 'connected' ? 'on' : 'off'}`} aria-hidden="true" />
+              <span className="muted">{t(`channel_${a.provider}`)}</span> <span className="addr">{a.address}</span>
+              {a.status !== 'connected' && (
+                <>
+                  {' — '}
+                  <a className="warn" href={optionsUrl('connections')} target="_blank" rel="noreferrer">
+                    {t(`account_status_${a.status}`)}
+                  </a>
+                </>
+              )}
+            </li>
           ))}
-        </p>
+        </ul>
       )}
       <TabList
         label={t('popup_tabs')}
@@ -82,7 +90,11 @@ style.textContent = `${PAGE_CSS}
 body { width: 380px; min-height: 420px; }
 .popup { padding: 12px 14px; }
 .panel { max-height: 480px; overflow: auto; padding-top: 6px; }
-li.unread { border-left: 3px solid var(--accent); padding-left: 8px; }`
+li.unread { border-left: 3px solid var(--accent); padding-left: 8px; }
+.mailboxes { list-style: none; padding: 0; margin: 4px 0 8px; }
+.mailboxes li { padding: 2px 0; overflow-wrap: anywhere; }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; vertical-align: middle; }
+.dot.on { background: #188038; } .dot.off { background: #b3261e; }`
 document.head.append(style)
 document.documentElement.lang = uiLanguage()
 document.title = t('extName')
