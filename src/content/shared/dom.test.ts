@@ -9,6 +9,7 @@ import {
   sanitizeHtml,
   setFieldValue,
   splitTypedAddresses,
+  startsNonEmptyLine,
   trackCaret,
 } from './dom.ts'
 
@@ -107,5 +108,42 @@ describe('caret tracking', () => {
     stop()
     stop()
     body.remove()
+  })
+})
+
+describe('a template inserted where a line already has text', () => {
+  const body = () => {
+    const el = document.createElement('div')
+    el.setAttribute('contenteditable', 'true')
+    el.innerHTML = '<div>Hi Maya,</div><div><br></div><div>Here is the pricing.</div>'
+    return el
+  }
+  const at = (container: Node, offset: number) => {
+    const r = document.createRange()
+    r.setStart(container, offset)
+    r.collapse(true)
+    return r
+  }
+
+  it('knows a caret at the start of a non-empty line from one inside a line or on an empty one', () => {
+    const b = body()
+    expect(startsNonEmptyLine(at(b, 0), b)).toBe(true)
+    expect(startsNonEmptyLine(at(b.firstChild!, 0), b)).toBe(true)
+    expect(startsNonEmptyLine(at(b.firstChild!.firstChild!, 0), b)).toBe(true)
+    expect(startsNonEmptyLine(at(b.firstChild!.firstChild!, 3), b)).toBe(false)
+    expect(startsNonEmptyLine(at(b.children[1]!, 0), b)).toBe(false)
+    expect(startsNonEmptyLine(at(b.firstChild!.firstChild!, 8), b)).toBe(false)
+    const empty = document.createElement('div')
+    empty.innerHTML = '<br>'
+    expect(startsNonEmptyLine(at(empty, 0), empty)).toBe(false)
+  })
+
+  it('ends the insertion with a line break so the existing text keeps its own line', () => {
+    const b = body()
+    document.body.appendChild(b)
+    document.getSelection()?.removeAllRanges()
+    insertIntoEditable(b, '<p>Template text.</p>', 'Template text.')
+    expect(b.innerHTML.startsWith('<p>Template text.</p><br><div>Hi Maya,</div>')).toBe(true)
+    b.remove()
   })
 })

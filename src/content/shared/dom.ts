@@ -195,6 +195,42 @@ export function insertionRange(body: Element): Range {
   return start
 }
 
+const BLOCK_TAGS = new Set(['DIV', 'P', 'LI', 'BLOCKQUOTE', 'PRE', 'TD', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6'])
+
+/**
+ * True when a collapsed insertion point starts a line that already has text after it. Chromium's
+ * insertHTML merges the last inserted block into that line ("…pricing.Hi Maya,"), so the caller ends
+ * the insertion with a line break.
+ */
+export function startsNonEmptyLine(range: Range, body: Element): boolean {
+  if (!range.collapsed) return false
+  const doc = body.ownerDocument
+  let line: Node | null = range.startContainer
+  if (line === body) {
+    const next = body.childNodes[range.startOffset]
+    line = next && next.nodeType === 1 && BLOCK_TAGS.has((next as Element).tagName) ? next : body
+  } else {
+    while (line && line !== body && !(line.nodeType === 1 && BLOCK_TAGS.has((line as Element).tagName))) {
+      line = line.parentNode
+    }
+  }
+  if (!line) return false
+  const before = doc.createRange()
+  const after = doc.createRange()
+  if (line === range.startContainer || line.contains(range.startContainer)) {
+    before.setStart(line, 0)
+    before.setEnd(range.startContainer, range.startOffset)
+    after.setStart(range.startContainer, range.startOffset)
+  } else {
+    // The caret sits just before the line (body, offset).
+    before.setStart(range.startContainer, range.startOffset)
+    before.collapse(true)
+    after.setStart(line, 0)
+  }
+  after.setEnd(line, line.childNodes.length)
+  return before.toString().trim() === '' && after.toString().trim() !== ''
+}
+
 /**
  * Inserts into a contenteditable body at `insertionRange(body)`. In a browser this goes through
  * `execCommand('insertHTML')`, which fires `input` (Chromium sends no `beforeinput` for it) and keeps the
@@ -206,7 +242,9 @@ export function insertIntoEditable(body: HTMLElement, html: string, text: string
   const view = doc.defaultView
   const plainOnly = body.getAttribute('contenteditable') === 'plaintext-only'
   const range = insertionRange(body)
-  const safeHtml = plainOnly ? '' : sanitizeHtml(html, doc)
+  const breakAfter = startsNonEmptyLine(range, body)
+  const safeHtml = plainOnly ? '' : sanitizeHtml(html, doc) + (breakAfter ? '<br>' : '')
+  if (plainOnly && breakAfter) text += '\n'
   const sel = doc.getSelection()
   try {
     body.focus({ preventScroll: true })
