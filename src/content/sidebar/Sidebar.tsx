@@ -395,7 +395,7 @@ export function Sidebar({ handle, host, mailboxHint, onQueued, floating }: Sideb
         <label className="dsp-label" htmlFor={`${uid}-cmp`}>
           {t('sidebar_campaign')}
         </label>
-        <div className="dsp-row">
+        <div className="dsp-row dsp-row-wrap">
           <select
             id={`${uid}-cmp`}
             className="dsp-input"

@@ -11,6 +11,8 @@ export const SIDEBAR_CSS = `
 .dsp-section { display: flex; flex-direction: column; gap: 4px; }
 .dsp-row { display: flex; gap: 6px; }
 .dsp-row .dsp-input { flex: 1; min-width: 0; }
+.dsp-row-wrap { flex-wrap: wrap; }
+.dsp-row-wrap .dsp-input { flex: 1 1 150px; }
 .dsp-label { font-weight: 500; font-size: 12px; color: #444746; }
 .dsp-input { font: inherit; padding: 5px 6px; border: 1px solid #c4c7c5; border-radius: 4px; background: #fff; color: inherit; width: 100%; }
 .dsp-check { display: flex; gap: 6px; align-items: center; }
