@@ -212,6 +212,15 @@ describe('bounces from each MTA family', () => {
     })
   }
 
+  it('takes the unknown user from the words when the relay only says 5.0.0', () => {
+    expectBounce(classifyMessageSync(F.postfixGenericKnownUser), {
+      kind: 'hard',
+      reason: 'userunknown',
+      status: '5.0.0',
+      recipients: ['left.team@example.edu'],
+    })
+  })
+
   it('reports each failed recipient with its own status and reason', () => {
     const r = classifyMessageSync(F.eximTwoRecipients)
     expect(r.recipients.map((x) => [x.address, x.status, x.reason, x.kind])).toEqual([

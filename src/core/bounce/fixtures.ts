@@ -173,6 +173,29 @@ delete your own text from the attached returned message.
   returned: originalMessage('nobody.here@example.org'),
 })
 
+/** Postfix relaying a remote refusal with only the generic 5.0.0: the words name the unknown user. */
+export const postfixGenericKnownUser = report({
+  from: 'MAILER-DAEMON@mx.sales.example.com (Mail Delivery System)',
+  subject: 'Undelivered Mail Returned to Sender',
+  text: `This is the mail system at host mx.sales.example.com.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+<left.team@example.edu>: host mx.example.edu[192.0.2.40] said: 550-<left.team@example.edu>
+    is not a known user on this system; 550 see the postmaster page (in reply to
+    RCPT TO command)`,
+  dsn: dsnFields('mx.sales.example.com', [
+    {
+      rcpt: 'left.team@example.edu',
+      action: 'failed',
+      status: '5.0.0',
+      diag: '550-<left.team@example.edu> is not a known user on this system; 550 see the postmaster page',
+    },
+  ]),
+  returned: originalMessage('left.team@example.edu'),
+})
+
 export const postfixMailboxFull = report({
   from: 'MAILER-DAEMON@mx.sales.example.com (Mail Delivery System)',
   subject: 'Undelivered Mail Returned to Sender',

@@ -113,6 +113,49 @@ describe('decideReason', () => {
     ).toBe('mailererror')
   })
 
+  // Generic status codes (Postfix's 5.0.0, none at all) leave the words to decide: the phrasing
+  // families below each name the cause without a specific code.
+  const generic: Array<[string, string]> = [
+    ['550 <pat@example.org> is not a known user on this system', 'userunknown'],
+    ['553 sorry, badrcptto(user mail-box not found) (#5.7.1)', 'userunknown'],
+    ['550 this recipient is not in my validrcptto list', 'userunknown'],
+    ['550 Account pat does not exist at the organization', 'userunknown'],
+    ['550 User pat was not found in the directory', 'userunknown'],
+    ['550 <pat@example.org> not found', 'userunknown'],
+    ['550 that address is wrong or no longer valid', 'userunknown'],
+    ['554 your envelope recipient has been denied', 'userunknown'],
+    ['550 no mailbox found for this name', 'userunknown'],
+    ['550 Recipient domain must exist', 'hostunknown'],
+    ['550 address pat@example.org has been replaced by pat@example.net', 'hasmoved'],
+    ['550 this mailbox is currently suspended', 'suspend'],
+    ['552 user has too many messages on the server', 'mailboxfull'],
+    ['552 the mailbox has exceeded its disk space limit', 'mailboxfull'],
+    ['550 pat is not accepting any mail', 'filtered'],
+    ['550 this account is protected by a sender allow list', 'filtered'],
+    ['553 returned mail not accepted here', 'rejected'],
+    ['550 BATV failed to verify the bounce address', 'rejected'],
+    ['550 host 192.0.2.9 is not allowed to send mail from example.com', 'blocked'],
+    ["553 sorry, that domain isn't in my list of allowed rcpthosts", 'blocked'],
+    ['550 please use the SMTP server of your ISP', 'blocked'],
+  ]
+  for (const [diagnostic, reason] of generic) {
+    it(`5.0.0 "${diagnostic.slice(0, 50)}" → ${reason}`, () => {
+      expect(decideReason({ status: '5.0.0', diagnostic })).toBe(reason)
+    })
+  }
+
+  it('keeps a sender refused at MAIL FROM and a content refusal apart from an unknown user', () => {
+    // "not accepting mail with attachments" is the recipient's filter, not a server that takes no mail
+    expect(decideReason({ status: null, diagnostic: 'they are not accepting mail with attachments' })).toBe('filtered')
+    expect(decideReason({ status: '5.0.0', diagnostic: '550 sender email address rejected', command: 'MAIL' })).toBe(
+      'rejected',
+    )
+    // a recipient domain that does not exist stays a host problem, not a user one
+    expect(decideReason({ status: '5.0.0', diagnostic: '550 recipient domain example.invalid does not exist' })).toBe(
+      'hostunknown',
+    )
+  })
+
   it('normalises quotes and white space before matching', () => {
     expect(normalizeDiagnostic('The  address\nwasn\u2019t   found')).toBe("the address wasn't found")
   })

@@ -19,6 +19,7 @@ export function normalizeDiagnostic(text: string): string {
   return capped
     .toLowerCase()
     .replace(/[\u2018\u2019\u00b4`]/g, "'")
+    .replace(/mail-box/g, 'mailbox')
     .replace(/\s+/g, ' ')
     .trim()
 }
