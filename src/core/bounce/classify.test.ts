@@ -247,6 +247,64 @@ describe('bounces from each MTA family', () => {
   })
 })
 
+describe('unusual shapes', () => {
+  it('reads a notice that starts with blank and white-space lines', () => {
+    const raw = [
+      '',
+      ' '.repeat(120),
+      'From: postmaster@example.net',
+      'To: sender@example.com',
+      'Subject: Delivery Status Notification (Failure)',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'Delivery to the following recipients failed.',
+      '',
+      '       gone@example.net',
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns;mx.example.net',
+      '',
+      'Final-Recipient: rfc822;gone@example.net',
+      'Action: failed',
+      'Status: 5.1.1',
+      '',
+      '--b1--',
+      '',
+    ].join('\n')
+    expectBounce(classifyMessageSync(raw), {
+      kind: 'hard',
+      reason: 'userunknown',
+      status: '5.1.1',
+      recipients: ['gone@example.net'],
+    })
+  })
+
+  it('reads a one-line refusal from a null sender with no subject', () => {
+    const raw = [
+      'Return-Path: <>',
+      'From: <>',
+      'To: list-bounces@example.com',
+      'Auto-Submitted: auto-replied',
+      'Date: Tue, 1 Oct 2024 09:00:00 +0000',
+      '',
+      'Your mail to robin@example.org: that is not a valid user here.',
+      '',
+    ].join('\n')
+    expectBounce(classifyMessageSync(raw), {
+      kind: 'hard',
+      reason: 'userunknown',
+      status: null,
+      recipients: ['robin@example.org'],
+    })
+  })
+})
+
 describe('Exchange Online NDRs in our users’ languages and others', () => {
   for (const l of F.LOCAL_NDRS) {
     it(`${l.lang}: "${l.subjectPrefix}"`, () => {

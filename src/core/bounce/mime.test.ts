@@ -23,6 +23,14 @@ describe('headers', () => {
     ])
   })
 
+  it('skips blank and white-space lines before the first header field', () => {
+    const m = parseMime('\n' + ' '.repeat(40) + '\nFrom: postmaster@example.org\nSubject: x\n\nbody')
+    expect(headerValue(m.root.headers, 'from')).toBe('postmaster@example.org')
+    expect(headerValue(m.root.headers, 'subject')).toBe('x')
+    // a leading blank line followed by text (no header field) still means "no headers"
+    expect(parseMime('\nHello there\n').root.headers).toEqual([])
+  })
+
   it('skips an mbox "From " line and keeps going', () => {
     const m = parseMime('From mailer-daemon Tue Mar  4 10:15:00 2025\nFrom: MAILER-DAEMON@example.org\n\nx')
     expect(headerValue(m.root.headers, 'from')).toBe('MAILER-DAEMON@example.org')

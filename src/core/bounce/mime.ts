@@ -266,11 +266,35 @@ interface ParseState {
   count: number
 }
 
+const MAX_LEADING_BLANK = 4096
+const HEADER_LINE_START = /^[!-9;-~]{1,76}:/
+
+/**
+ * Where the header block of a whole message starts: saved or pasted copies sometimes begin with
+ * blank or whitespace-only lines before the first header field. Those lines are skipped only when
+ * a header field follows them; otherwise the message really starts with an empty header block.
+ */
+function leadingBlankLines(src: string): number {
+  let pos = 0
+  const limit = Math.min(src.length, MAX_LEADING_BLANK)
+  while (pos < limit) {
+    const c = src.charCodeAt(pos)
+    if (c === 10 || c === 13 || c === 32 || c === 9) pos++
+    else break
+  }
+  if (pos === 0 || pos >= limit) return 0
+  // Back up to the start of the line holding the first non-blank character.
+  let lineStart = pos
+  while (lineStart > 0 && src.charCodeAt(lineStart - 1) !== 10) lineStart--
+  if (lineStart === 0) return 0
+  return HEADER_LINE_START.test(src.slice(lineStart, lineStart + 80)) ? lineStart : 0
+}
+
 /** Parses a whole message. Never throws for any input. */
 export function parseMime(raw: string | Uint8Array | ArrayBuffer): MimeMessage {
   const src = toByteString(raw)
   const state: ParseState = { src, count: 0 }
-  const root = parsePart(state, 0, src.length, 0, 'text/plain')
+  const root = parsePart(state, leadingBlankLines(src), src.length, 0, 'text/plain')
   return { src, root, partCount: state.count }
 }
 

@@ -156,6 +156,67 @@ describe('decideReason', () => {
     )
   })
 
+  it('reads a null MX reported by the MTA as a domain that takes no mail (hard)', () => {
+    expect(decideReason({ status: null, diagnostic: 'an MX or SRV record indicated no SMTP service' })).toBe(
+      'notaccept',
+    )
+    expect(decideReason({ status: '5.0.0', diagnostic: 'Domain example.org does not accept mail (nullMX)' })).toBe(
+      'notaccept',
+    )
+  })
+
+  it('keeps a broken DNS answer a network problem even under a routing status', () => {
+    const diagnostic = 'Name service error for name=example.org type=MX: Malformed or unexpected name server reply'
+    expect(decideReason({ status: '5.4.4', diagnostic })).toBe('networkerror')
+    expect(decideReason({ status: null, diagnostic })).toBe('networkerror')
+    // a name that does not exist stays a host problem
+    expect(decideReason({ status: '5.4.4', diagnostic: 'Host or domain name not found' })).toBe('hostunknown')
+  })
+
+  it('reads Exim giving up on hosts that kept failing as an expired message', () => {
+    expect(
+      decideReason({
+        status: null,
+        diagnostic: 'all hosts have been failing for a long time and were last tried after this message arrived',
+      }),
+    ).toBe('expired')
+  })
+
+  it('takes "that is not a valid user here" as an unknown user', () => {
+    expect(
+      decideReason({ status: null, diagnostic: "You wrote to pat@example.org. That's not a valid user here." }),
+    ).toBe('userunknown')
+  })
+
+  // Localised prose (qmail and Exchange translations, regional ISPs) without a useful status code.
+  const localized: Array<[string, string]> = [
+    ['Diese E-Mail-Adresse existiert nicht.', 'userunknown'],
+    ['Die eingegebene E-Mail-Adresse wurde nicht gefunden.', 'userunknown'],
+    ["L'adresse e-mail que vous avez entrée est introuvable.", 'userunknown'],
+    ['No se encontró la dirección de correo electrónico que especificó.', 'userunknown'],
+    ['O endereço de email que você inseriu não foi encontrado.', 'userunknown'],
+    ['Het e-mailadres dat u hebt opgegeven, is niet gevonden.', 'userunknown'],
+    ['E-postadressen du angav kunde inte hittas.', 'userunknown'],
+    ["Non sono riuscito a trovare l'indirizzo e-mail che hai immesso.", 'userunknown'],
+    ['Почтовый ящик не существует.', 'userunknown'],
+    ['收件人地址不存在。', 'userunknown'],
+    ['宛先のメールアドレスが存在しません。', 'userunknown'],
+    ['ユーザー pat (pat@example.jp) は Domino ディレクトリには見つかりません。', 'userunknown'],
+    ['Das Postfach des Empfängers ist voll.', 'mailboxfull'],
+    ['La cassetta postale del destinatario è piena.', 'mailboxfull'],
+    ['A caixa de correio do destinatário está cheia.', 'mailboxfull'],
+    ['Het postvak van de ontvanger is vol.', 'mailboxfull'],
+    ['El buzón del destinatario está lleno.', 'mailboxfull'],
+    ['Почтовый ящик получателя переполнен.', 'mailboxfull'],
+    ['Le domaine est introuvable.', 'hostunknown'],
+    ['El dominio no existe.', 'hostunknown'],
+  ]
+  for (const [diagnostic, reason] of localized) {
+    it(`localised "${diagnostic.slice(0, 40)}" → ${reason}`, () => {
+      expect(decideReason({ status: null, diagnostic })).toBe(reason)
+    })
+  }
+
   it('normalises quotes and white space before matching', () => {
     expect(normalizeDiagnostic('The  address\nwasn\u2019t   found')).toBe("the address wasn't found")
   })

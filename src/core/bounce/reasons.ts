@@ -1,6 +1,7 @@
 // Decides a bounce reason from an enhanced status code and a diagnostic text, using the data in
 // tables.ts: specific causes first (status or text), then text alone, then the status class.
 import {
+  DNS_BROKEN_REPLY,
   DNS_TEMPORARY,
   PRIMARY_ORDER,
   REASON_PATTERNS,
@@ -131,7 +132,8 @@ export function decideReasonDetail(input: ReasonInput): ReasonDecision {
     for (const r of SECONDARY_ORDER) if (r !== 'mailererror' && p.has(r)) return T(r)
     return T('mailererror')
   }
-  if (text && byStatus !== 'hostunknown' && DNS_TEMPORARY.test(text)) return T('networkerror')
+  if (text && (DNS_BROKEN_REPLY.test(text) || (byStatus !== 'hostunknown' && DNS_TEMPORARY.test(text))))
+    return T('networkerror')
   for (const r of PRIMARY_ORDER) {
     if (r === 'userunknown') {
       // "No such user" answered to RCPT is an unknown user; answered after DATA it is a filter's
