@@ -53,7 +53,7 @@ function Popup() {
           {connected.map((a) => (
             <li key={a.id} data-account={a.address} data-status={a.status}>
               <span className={`dot ${a.status === 'connected' ? 'on' : 'off'}`} aria-hidden="true" />
-              <span className="muted">{t(`channel_${a.provider}`)}</span> <span className="addr">{a.address}</span>
+              <span className="muted">{t(`channel_${a.provider}`)}</span> {a.address}
               {a.status !== 'connected' && (
                 <>
                   {' — '}
@@ -94,7 +94,7 @@ li.unread { border-left: 3px solid var(--accent); padding-left: 8px; }
 .mailboxes { list-style: none; padding: 0; margin: 4px 0 8px; }
 .mailboxes li { padding: 2px 0; overflow-wrap: anywhere; }
 .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; vertical-align: middle; }
-.dot.on { background: #188038; } .dot.off { background: #b3261e; }`
+.dot.on { background: #188038; } .dot.off { background: #e37400; }`
 document.head.append(style)
 document.documentElement.lang = uiLanguage()
 document.title = t('extName')

@@ -204,29 +204,23 @@ const BLOCK_TAGS = new Set(['DIV', 'P', 'LI', 'BLOCKQUOTE', 'PRE', 'TD', 'H1', '
  */
 export function startsNonEmptyLine(range: Range, body: Element): boolean {
   if (!range.collapsed) return false
+  const isBlock = (n: Node) => n.nodeType === 1 && BLOCK_TAGS.has((n as Element).tagName)
+  let container = range.startContainer
+  let offset = range.startOffset
+  // A caret between the body's children stands at the start of the block that follows it.
+  const next = container === body ? body.childNodes[offset] : undefined
+  if (next && isBlock(next)) {
+    container = next
+    offset = 0
+  }
+  let line: Node = container
+  while (line !== body && !isBlock(line) && line.parentNode) line = line.parentNode
   const doc = body.ownerDocument
-  let line: Node | null = range.startContainer
-  if (line === body) {
-    const next = body.childNodes[range.startOffset]
-    line = next && next.nodeType === 1 && BLOCK_TAGS.has((next as Element).tagName) ? next : body
-  } else {
-    while (line && line !== body && !(line.nodeType === 1 && BLOCK_TAGS.has((line as Element).tagName))) {
-      line = line.parentNode
-    }
-  }
-  if (!line) return false
   const before = doc.createRange()
+  before.setStart(line, 0)
+  before.setEnd(container, offset)
   const after = doc.createRange()
-  if (line === range.startContainer || line.contains(range.startContainer)) {
-    before.setStart(line, 0)
-    before.setEnd(range.startContainer, range.startOffset)
-    after.setStart(range.startContainer, range.startOffset)
-  } else {
-    // The caret sits just before the line (body, offset).
-    before.setStart(range.startContainer, range.startOffset)
-    before.collapse(true)
-    after.setStart(line, 0)
-  }
+  after.setStart(container, offset)
   after.setEnd(line, line.childNodes.length)
   return before.toString().trim() === '' && after.toString().trim() !== ''
 }
